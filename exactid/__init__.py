@@ -1,0 +1,33 @@
+"""exactid: exact likelihoods of Gaussian-mixture priors pushed through ReLU networks.
+
+Importing the package is cheap (NumPy only); the numba kernels compile on first use, so
+``exactid --version`` stays fast.
+"""
+
+from ._version import __version__
+from .density import atoms, log_pdf, log_pdf_numpy, pdf
+from .divergence import cross_entropy, kl_divergence, sample_nll
+from .io import ModelFileError, load_model, load_net, save_model, save_net
+from .models import GaussianMixture, LatentModel, ReluNet
+from .regions import Pieces1D, pieces_1d
+
+__all__ = [
+    "__version__",
+    "GaussianMixture",
+    "ReluNet",
+    "LatentModel",
+    "Pieces1D",
+    "pieces_1d",
+    "log_pdf",
+    "pdf",
+    "atoms",
+    "log_pdf_numpy",
+    "sample_nll",
+    "cross_entropy",
+    "kl_divergence",
+    "ModelFileError",
+    "load_model",
+    "save_model",
+    "load_net",
+    "save_net",
+]

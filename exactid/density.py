@@ -1,0 +1,246 @@
+r"""Exact density of :math:`x = f(z) + \varepsilon` for one-dimensional z and x.
+
+With :math:`z \sim \sum_j \lambda_j \mathcal N(\mu_j, s_j^2)`, f affine on the pieces
+:math:`[l_k, h_k]` (:math:`f(z) = A_k z + B_k`) and :math:`\varepsilon \sim \mathcal N(0,
+\sigma^2)`, completing the square in z gives, for :math:`\sigma > 0`,
+
+.. math::
+
+    p(x) = \sum_{k, j} \lambda_j\, \mathcal N(x; A_k \mu_j + B_k, v_{kj})
+           \left[\Phi(b_{kj}) - \Phi(a_{kj})\right],
+    \qquad v_{kj} = A_k^2 s_j^2 + \sigma^2,
+
+    a_{kj} = \frac{l_k - m^*_{kj}}{\tau_{kj}}, \quad b_{kj} = \frac{h_k - m^*_{kj}}{\tau_{kj}},
+    \quad m^*_{kj} = \frac{\sigma^2 \mu_j + A_k s_j^2 (x - B_k)}{v_{kj}},
+    \quad \tau_{kj} = \frac{s_j \sigma}{\sqrt{v_{kj}}}.
+
+The numerators are evaluated as :math:`l_k - m^* = [\sigma^2 (l_k - \mu_j) + A_k s_j^2 (f(l_k)
+- x)] / v_{kj}`, differences of the natural quantities, so nothing large cancels.  The terms are
+summed in log space with :func:`exactid._kernels.log_gauss_mass1` for :math:`\log(\Phi(b) -
+\Phi(a))`.
+
+For :math:`\sigma = 0` the law of x is the pushforward :math:`f_\# P`: an absolutely continuous
+part with density :math:`\sum_k p_Z(z_k(x)) / |A_k|` over the non-flat pieces that contain a
+preimage :math:`z_k(x) = (x - B_k)/A_k`, plus atoms at the values of the flat pieces
+(:func:`atoms`).  :func:`log_pdf` then returns the log density of the continuous part only.
+A density is defined up to null sets: at the finitely many images of breakpoints the value
+returned follows the convention that piece k owns :math:`z \in [l_k, h_k)`.
+
+Error bound
+-----------
+For :math:`\sigma > 0`, the computed log density differs from the exact log density of the
+float model by at most about ``8 eps (1 + max|a|^2 + max|b|^2 + (x - mean)^2 / v)`` in absolute
+terms, plus a relative error below ``T exp(-50)`` from skipping terms that cannot matter
+(``T`` = number of terms).  Where :math:`\log p > -700` this is below ``1e-12``, and everywhere
+the relative error of :math:`\log p` is below ``1e-13``; the tests check both against 50-digit
+mpmath.  Conditioning limits this for extreme models: a breakpoint ``t`` computed in float
+carries an error of ``eps |t|``, which moves :math:`\log p` by up to ``eps |t| / tau``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import as_float_array
+from .models import LatentModel
+
+__all__ = ["log_pdf", "pdf", "atoms", "log_pdf_numpy"]
+
+
+def _check_1d(model: LatentModel) -> None:
+    if not isinstance(model, LatentModel):
+        raise ValueError(f"model: expected a LatentModel, found {type(model).__name__}")
+    if model.latent_dim != 1 or model.observed_dim != 1:
+        raise NotImplementedError(
+            "the exact density is implemented for m = n = 1; this model has "
+            f"m = {model.latent_dim}, n = {model.observed_dim}"
+        )
+
+
+def _as_points(x) -> np.ndarray:
+    x = as_float_array(x, "x", (0, 1, 2))
+    if x.ndim == 2:
+        if x.shape[1] != 1:
+            raise ValueError(f"x: expected shape (N,) or (N, 1), found {x.shape}")
+        x = x[:, 0]
+    return np.ascontiguousarray(np.atleast_1d(x))
+
+
+def _piece_arrays(model: LatentModel):
+    """Float pieces of the decoder with shared breakpoint images.
+
+    Returns lo, hi, slopes, intercepts, f_lo, f_hi, each of shape (K,).  ``f_lo[k + 1] ==
+    f_hi[k]`` exactly (one value per breakpoint); infinite ends get infinite images.
+    """
+    pieces = model.pieces
+    slopes = pieces.slopes[:, 0]
+    intercepts = pieces.intercepts[:, 0]
+    lo, hi = pieces.lo, pieces.hi
+    breaks = pieces.breakpoints.astype(float)
+    f_break = slopes[:-1] * breaks + intercepts[:-1]
+    with np.errstate(invalid="ignore"):
+        f_first = -np.inf * np.sign(slopes[0]) if slopes[0] != 0 else intercepts[0]
+        f_last = np.inf * np.sign(slopes[-1]) if slopes[-1] != 0 else intercepts[-1]
+    f_lo = np.concatenate([[f_first], f_break])
+    f_hi = np.concatenate([f_break, [f_last]])
+    return lo, hi, slopes, intercepts, f_lo, f_hi
+
+
+def smooth_terms(model: LatentModel) -> dict[str, np.ndarray]:
+    """Per-(piece, component) constants of the sigma > 0 closed form.
+
+    Returns a dict of arrays of shape (T,), T = K * J' (J' = components with positive weight),
+    in the argument order of :func:`exactid._kernels.log_pdf_smooth`.
+    """
+    sigma = model.noise_std
+    lo, hi, slopes, intercepts, f_lo, f_hi = _piece_arrays(model)
+    keep = model.prior.weights > 0
+    w = model.prior.weights[keep]
+    mu = model.prior.means[keep, 0]
+    s2 = model.prior.variances[keep]
+
+    A = slopes[:, None]
+    B = intercepts[:, None]
+    v = A * A * s2 + sigma * sigma
+    tau = np.sqrt(s2) * sigma / np.sqrt(v)
+    scale = 1.0 / (v * tau)
+    with np.errstate(invalid="ignore"):  # inf - mu at infinite ends is masked by lo_inf/hi_inf
+        pa = sigma * sigma * (lo[:, None] - mu) * scale
+        pb = sigma * sigma * (hi[:, None] - mu) * scale
+    shape = v.shape
+    terms = {
+        "lognorm": np.log(w) - 0.5 * np.log(2.0 * np.pi * v),
+        "mean": A * mu + B,
+        "inv2v": 0.5 / v,
+        "pa": pa,
+        "pb": pb,
+        "q": A * s2 * scale,
+        "flo": np.broadcast_to(f_lo[:, None], shape),
+        "fhi": np.broadcast_to(f_hi[:, None], shape),
+        "lo_inf": np.broadcast_to(np.isinf(lo)[:, None], shape),
+        "hi_inf": np.broadcast_to(np.isinf(hi)[:, None], shape),
+    }
+    return {k: np.ascontiguousarray(np.broadcast_to(v_, shape)).ravel() for k, v_ in terms.items()}
+
+
+def _pushforward_args(model: LatentModel):
+    lo, hi, slopes, intercepts, f_lo, f_hi = _piece_arrays(model)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(model.prior.weights)
+    return (
+        np.ascontiguousarray(slopes),
+        np.ascontiguousarray(intercepts),
+        lo,
+        hi,
+        f_lo,
+        f_hi,
+        log_w,
+        np.ascontiguousarray(model.prior.means[:, 0]),
+        np.ascontiguousarray(model.prior.variances),
+    )
+
+
+def log_pdf(model: LatentModel, x) -> np.ndarray:
+    """Exact log density of x under ``model`` (m = n = 1).
+
+    Parameters
+    ----------
+    model : LatentModel
+        A model with one-dimensional latent and observation.
+    x : array_like, shape (N,) or (N, 1) or scalar
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        :math:`\\log p(x)`.  For ``noise_std == 0`` this is the log density of the absolutely
+        continuous part of :math:`f_\\# P` (``-inf`` outside the image of f); the atoms are
+        given by :func:`atoms`.  The error bound is stated in the module docstring.
+    """
+    _check_1d(model)
+    x = _as_points(x)
+    from . import _kernels
+
+    if model.noise_std > 0:
+        t = smooth_terms(model)
+        return _kernels.log_pdf_smooth(
+            x, t["lognorm"], t["mean"], t["inv2v"], t["pa"], t["pb"], t["q"], t["flo"],
+            t["fhi"], t["lo_inf"], t["hi_inf"],
+        )
+    return _kernels.log_pdf_pushforward(x, *_pushforward_args(model))
+
+
+def pdf(model: LatentModel, x) -> np.ndarray:
+    """``exp(log_pdf(model, x))``; shape (N,)."""
+    return np.exp(log_pdf(model, x))
+
+
+def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
+    """Atoms of the law of x (m = n = 1).
+
+    With ``noise_std > 0`` the law is absolutely continuous and there are no atoms.  With
+    ``noise_std == 0`` every flat piece ``f = B_k`` on ``[l_k, h_k]`` puts the mass
+    :math:`P(l_k \\le z \\le h_k)` at ``B_k``; pieces at the same level are combined.
+
+    Returns
+    -------
+    locations : ndarray, shape (n_atoms,)
+        Sorted atom locations.
+    masses : ndarray, shape (n_atoms,)
+        Their probabilities (computed in log space, accurate to a few ulp).
+    """
+    _check_1d(model)
+    if model.noise_std > 0:
+        return np.empty(0), np.empty(0)
+    from . import _kernels
+
+    lo, hi, slopes, intercepts, _, _ = _piece_arrays(model)
+    flat = slopes == 0.0
+    if not flat.any():
+        return np.empty(0), np.empty(0)
+    keep = model.prior.weights > 0
+    w = model.prior.weights[keep]
+    mu = model.prior.means[keep, 0]
+    s = np.sqrt(model.prior.variances[keep])
+    lo_f, hi_f = lo[flat], hi[flat]
+    a = ((lo_f[:, None] - mu) / s).ravel()
+    b = ((hi_f[:, None] - mu) / s).ravel()
+    log_mass = _kernels.log_gauss_mass(a, b).reshape(lo_f.size, w.size) + np.log(w)
+    top = log_mass.max(axis=1, keepdims=True)
+    piece_mass = np.exp(top[:, 0]) * np.exp(log_mass - top).sum(axis=1)
+    locations, inverse = np.unique(intercepts[flat], return_inverse=True)
+    masses = np.zeros(locations.size)
+    np.add.at(masses, inverse, piece_mass)
+    return locations, masses
+
+
+def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
+    """The same closed form in plain NumPy/SciPy (no numba), for cross-checks and benchmarks.
+
+    Uses :func:`scipy.special.log_ndtr` and SciPy's Gaussian-mass strategy (left-tail
+    difference, mirrored right tail, ``log1p`` in the centre), materialising all (N, T) terms.
+    It is less careful than :func:`log_pdf` in one regime (narrow intervals in the centre) and
+    only supports ``noise_std > 0``.
+    """
+    from scipy.special import log_ndtr, logsumexp, ndtr
+
+    _check_1d(model)
+    if model.noise_std <= 0:
+        raise NotImplementedError("log_pdf_numpy supports noise_std > 0 only")
+    x = _as_points(x)[:, None]
+    t = smooth_terms(model)
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = np.where(t["lo_inf"], -np.inf, t["pa"] + t["q"] * (t["flo"] - x))
+        b = np.where(t["hi_inf"], np.inf, t["pb"] + t["q"] * (t["fhi"] - x))
+    flip = a > 0
+    a, b = np.where(flip, -b, a), np.where(flip, -a, b)
+    left = b <= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        la, lb = log_ndtr(a), log_ndtr(b)
+        d = np.minimum(la - lb, 0.0)
+        mass_left = lb + np.where(d > -math.log(2), np.log(-np.expm1(d)), np.log1p(-np.exp(d)))
+        mass_central = np.log1p(-ndtr(a) - ndtr(-b))
+    log_mass = np.where(left, mass_left, mass_central)
+    terms = t["lognorm"] - (x - t["mean"]) ** 2 * t["inv2v"] + log_mass
+    return logsumexp(terms, axis=1)
