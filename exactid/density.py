@@ -188,7 +188,8 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
     locations : ndarray, shape (n_atoms,)
         Sorted atom locations.
     masses : ndarray, shape (n_atoms,)
-        Their probabilities (computed in log space, accurate to a few ulp).
+        Their probabilities (computed in log space, accurate to a few ulp); atoms whose mass
+        underflows to 0 are omitted.
     """
     _check_1d(model)
     if model.noise_std > 0:
@@ -212,7 +213,8 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
     locations, inverse = np.unique(intercepts[flat], return_inverse=True)
     masses = np.zeros(locations.size)
     np.add.at(masses, inverse, piece_mass)
-    return locations, masses
+    positive = masses > 0  # a flat piece far in the tails can carry a mass below 1e-308
+    return locations[positive], masses[positive]
 
 
 def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
@@ -220,8 +222,8 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
 
     Uses :func:`scipy.special.log_ndtr` and SciPy's Gaussian-mass strategy (left-tail
     difference, mirrored right tail, ``log1p`` in the centre), materialising all (N, T) terms.
-    It is less careful than :func:`log_pdf` in one regime (narrow intervals in the centre) and
-    only supports ``noise_std > 0``.
+    It is less careful than :func:`log_pdf` (narrow intervals in the centre, degenerate nets
+    with subnormal weights may give NaN) and only supports ``noise_std > 0``.
     """
     from scipy.special import log_ndtr, logsumexp, ndtr
 

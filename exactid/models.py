@@ -476,10 +476,11 @@ class LatentModel:
 
     @cached_property
     def pieces(self):
-        """Exact linear pieces of the decoder (``m = 1`` only); see :func:`exactid.regions.pieces_1d`."""
-        from .regions import pieces_1d
+        """Linear pieces of the decoder used by the density (``m = 1`` only); see
+        :func:`exactid.regions.density_pieces`."""
+        from .regions import density_pieces
 
-        return pieces_1d(self._net)
+        return density_pieces(self._net)
 
     def log_pdf(self, x) -> np.ndarray:
         """Exact log density of x (``m = n = 1``); see :func:`exactid.density.log_pdf`."""

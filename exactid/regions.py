@@ -27,7 +27,11 @@ import numpy as np
 
 from .models import ReluNet
 
-__all__ = ["Pieces1D", "pieces_1d"]
+__all__ = ["Pieces1D", "pieces_1d", "density_pieces", "EXACT_MAX_WEIGHTS"]
+
+#: Networks with at most this many weights get exact rational pieces rounded once to float in
+#: :func:`density_pieces` (about 0.1 s at this size; the cost grows with pieces x weights).
+EXACT_MAX_WEIGHTS = 1000
 
 @dataclass(frozen=True)
 class Pieces1D:
@@ -71,10 +75,16 @@ class Pieces1D:
         """The same pieces with float64 arrays (rounded once if ``exact``)."""
         if not self.exact:
             return self
+        breaks = _rational_to_float(self.breakpoints)
+        # Breakpoints beyond the float range round to -inf/+inf; the pieces outside them hold
+        # no float z at all, so they are dropped (sorted order puts them at the two ends).
+        n_neg = int(np.sum(breaks == -np.inf))
+        n_pos = int(np.sum(breaks == np.inf))
+        keep = slice(n_neg, self.n_pieces - n_pos)
         return Pieces1D(
-            _rational_to_float(self.breakpoints),
-            _rational_to_float(self.slopes),
-            _rational_to_float(self.intercepts),
+            breaks[n_neg : breaks.size - n_pos],
+            _rational_to_float(self.slopes[keep]),
+            _rational_to_float(self.intercepts[keep]),
             exact=False,
         )
 
@@ -209,3 +219,20 @@ def _merge(breakpoints, slopes, intercepts, exact) -> Pieces1D:
         intercepts[keep_piece],
         exact=exact,
     )
+
+
+def density_pieces(net: ReluNet) -> Pieces1D:
+    """The float pieces the density engine uses.
+
+    For networks with at most :data:`EXACT_MAX_WEIGHTS` weights these are the exact rational
+    pieces rounded once (every breakpoint, slope and intercept within half an ulp of the truth
+    for the float network); larger networks use float propagation, whose slopes and intercepts
+    may be off by a few ulp per layer.  The difference matters only far out, where the density
+    amplifies a relative error ``d`` of a slope to about ``d * r^2`` in ``log p`` at ``r``
+    standard deviations: at ``log p = -700`` float pieces of a 3-hidden-layer net measured up
+    to 1e-12, rounded exact pieces 1e-13.
+    """
+    n_weights = sum(w.size for w in net.weights)
+    if n_weights <= EXACT_MAX_WEIGHTS:
+        return pieces_1d(net, exact=True).as_float()
+    return pieces_1d(net)

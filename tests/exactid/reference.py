@@ -115,8 +115,18 @@ def mp_log_pdf_quadrature(model: LatentModel, x, dps: int = 30) -> float:
             prior = mp.fsum(w * mp.npdf(z, mu, mp.sqrt(s2)) for w, mu, s2 in comps)
             return prior * mp.npdf(x - mp_net(model, z), 0, sigma)
 
-        points = [mp.ninf] + [t for t in hi[:-1]] + [mp.inf]
-        # Split further at the component means so each piece of the integrand is unimodal.
-        extra = sorted({mu for _, mu, _ in comps})
-        points = sorted(set(points) | set(extra), key=lambda t: t)
+        points = {mp.ninf, mp.inf, *hi[:-1]}
+        # Split further at the component means and around each piece's preimage of x, where
+        # the integrand is a spike of width ~ sigma / |A| (so each cell is smooth and unimodal).
+        points |= {mu for _, mu, _ in comps}
+        _, _, slopes, intercepts = exact_pieces(model)
+        for l, h, a_, b_ in zip(lo, hi, slopes, intercepts):
+            if a_ == 0:
+                continue
+            z0, width = (x - b_) / a_, sigma / abs(a_)
+            for k in (0, -1, 1, -4, 4, -12, 12, -40, 40):
+                z = z0 + k * width
+                if l < z < h:
+                    points.add(z)
+        points = sorted(points)
         return float(mp.log(mp.quad(integrand, points)))
