@@ -1,0 +1,28 @@
+# Quick start targets: each creates .venv (if needed), installs the project into it, and runs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install reproduce test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependency list changes; the package itself is installed editable.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+reproduce: $(VENV)/.installed
+	$(BIN)/python scripts/reproduce.py
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench_density.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,39 @@
+"""The public API is locked, and importing it stays cheap (no numba, no torch)."""
+
+import subprocess
+import sys
+
+import exactid
+
+PUBLIC = {
+    "__version__",
+    "GaussianMixture",
+    "ReluNet",
+    "LatentModel",
+    "Pieces1D",
+    "pieces_1d",
+    "log_pdf",
+    "pdf",
+    "atoms",
+    "log_pdf_numpy",
+    "sample_nll",
+    "cross_entropy",
+    "kl_divergence",
+    "ModelFileError",
+    "load_model",
+    "save_model",
+    "load_net",
+    "save_net",
+}
+
+
+def test_public_api_is_locked():
+    assert set(exactid.__all__) == PUBLIC
+    for name in exactid.__all__:
+        assert hasattr(exactid, name), name
+
+
+def test_import_does_not_load_numba_or_torch():
+    code = "import sys, exactid, exactid.cli; print('numba' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
