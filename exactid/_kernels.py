@@ -38,6 +38,11 @@ ERFCX_ASYMPTOTIC_FROM = 25.0
 #: beyond it the tail difference log Phi(a) - log Phi(b) is at least about 0.3 in magnitude,
 #: so log(1 - exp(d)) loses no accuracy.
 NARROW_INTERVAL = 1.0
+#: Number of series terms used for narrow intervals (see _log_mass_narrow).
+NARROW_TERMS = 14
+#: A left-tail interval with (a^2 - b^2)/2 above this has mass Phi(b) (1 - delta), delta <
+#: exp(-40): log(1 - delta) is dropped (absolute error < 5e-18).
+LONG_INTERVAL = 40.0
 #: Terms whose upper bound lies more than this below the running log-sum are skipped; the
 #: relative error this introduces is at most (number of terms) * exp(-PRUNE_LOG), < 1e-19.
 PRUNE_LOG = 50.0
@@ -102,12 +107,6 @@ def log_ndtr1(x):
 
 
 @nb.njit(**_JIT)
-def _log_mills_left(x):
-    """``log(Phi(x) / phi(x))`` for ``x <= 0``, with no cancellation of the ``x^2/2`` terms."""
-    return math.log(0.5 * erfcx1(-x * INV_SQRT2)) + LOG_SQRT_2PI
-
-
-@nb.njit(**_JIT)
 def log1mexp1(d):
     """``log(1 - exp(d))`` for ``d <= 0`` (Maechler's two-branch formula)."""
     if d > -LOG2:
@@ -117,15 +116,23 @@ def log1mexp1(d):
 
 @nb.njit(**_JIT)
 def _log_mass_left(a, b):
-    """``log(Phi(b) - Phi(a))`` for ``a < b <= 0``, interval not narrow."""
-    if math.isinf(a):
-        return log_ndtr1(b)
-    # log Phi(a) - log Phi(b) = -(a - b)(a + b)/2 + log R(a) - log R(b), R = Phi/phi (Mills);
-    # written this way the large x^2/2 parts cancel exactly, not in floating point.
-    d = -0.5 * (a - b) * (a + b) + _log_mills_left(a) - _log_mills_left(b)
+    """``log(Phi(b) - Phi(a))`` for ``a < b <= 0``, interval not narrow.
+
+    With ``L(x) = log(erfcx(-x / sqrt2) / 2)``, ``log Phi(x) = L(x) - x^2 / 2`` for ``x <= 0``,
+    so ``d = log Phi(a) - log Phi(b) = L(a) - L(b) - (a - b)(a + b) / 2``: the large ``x^2 / 2``
+    parts cancel exactly in the product, not in floating point, and the result is
+    ``log Phi(b) + log(1 - exp(d))``.  Two erfcx evaluations in all.
+    """
+    log_b = math.log(0.5 * erfcx1(-b * INV_SQRT2))
+    log_phi_b = log_b - 0.5 * b * b
+    # log Phi(a) - log Phi(b) <= -(a - b)(a + b)/2 (L is increasing); beyond LONG_INTERVAL the
+    # correction log(1 - exp(d)) is above -exp(-40) > -5e-18 and is dropped.
+    if math.isinf(a) or 0.5 * (b - a) * (-a - b) > LONG_INTERVAL:
+        return log_phi_b
+    d = math.log(0.5 * erfcx1(-a * INV_SQRT2)) - log_b - 0.5 * (a - b) * (a + b)
     if d > 0.0:  # only rounding can make it positive; the interval mass is then ~0
         d = 0.0
-    return log_ndtr1(b) + log1mexp1(d)
+    return log_phi_b + log1mexp1(d)
 
 
 @nb.njit(**_JIT)
@@ -138,24 +145,24 @@ def _log_mass_narrow(c, h):
         Phi(c + h/2) - Phi(c - h/2) = phi(c) h sum_n He_2n(c) (h/2)^2n / ((2n)! (2n + 1)).
 
     ``g_k = He_k(c) (h/2)^k`` follows the scaled recurrence ``g_{k+1} = (h/2) c g_k - k (h/2)^2
-    g_{k-1}``, which cannot overflow; for ``h max(1, |c|) <= 1`` the terms fall faster than
-    ``4^-n / (2n)!`` and the sum lies in [0.9, 1.2], so there is no cancellation.
+    g_{k-1}``, which cannot overflow; for ``h max(1, |c|) <= 1`` the sum lies in [0.9, 1.2],
+    so there is no cancellation.
     """
     half = 0.5 * h
     g_prev = 1.0  # g_0
     g_cur = half * c  # g_1
     total = 1.0
     factorial = 1.0
-    for n in range(1, 40):
-        k = 2 * n - 1  # advance g_{k} -> g_{k+1} = g_{2n}
+    # A fixed number of terms: He_2n(c) has zeros, so a small term says nothing about the
+    # remainder.  With h max(1, |c|) <= 1 the n-th term is at most about 1 / (8^n n!)
+    # (|c| <= 1: |He_2n| <= (2n-1)!!; |c| > 1: |g_k| <= 2^-k), i.e. < 1e-24 for n >= 14.
+    for n in range(1, NARROW_TERMS + 1):
+        k = 2 * n - 1  # advance g_{2n-1} -> g_{2n}
         g_prev, g_cur = g_cur, half * c * g_cur - k * half * half * g_prev
         factorial *= (2.0 * n - 1.0) * (2.0 * n)
-        term = g_cur / (factorial * (2.0 * n + 1.0))
-        total += term
-        # advance once more to g_{2n+1}
+        total += g_cur / (factorial * (2.0 * n + 1.0))
+        # advance once more, g_{2n} -> g_{2n+1}
         g_prev, g_cur = g_cur, half * c * g_cur - (k + 1) * half * half * g_prev
-        if abs(term) < 1e-18 * total:
-            break
     return math.log(h) - 0.5 * c * c - LOG_SQRT_2PI + math.log(total)
 
 
@@ -197,60 +204,54 @@ def log_gauss_mass(a, b):
 
 
 @nb.njit(**_JIT)
-def _tail_bound(a, b):
-    """Cheap upper bound on log(Phi(b) - Phi(a)) (Phi(-t) <= exp(-t^2/2)/2 for t >= 0)."""
-    if a > 0.0:
-        return -0.5 * a * a - LOG2
-    if b < 0.0:
-        return -0.5 * b * b - LOG2
-    return 0.0
-
-
-@nb.njit(**_JIT)
-def _term_bounds(xi, t, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
-    """For term t at x = xi: (log of the Gaussian factor, a, b)."""
-    dx = xi - mean[t]
-    log_gauss = lognorm[t] - dx * dx * inv2v[t]
-    a = -math.inf if lo_inf[t] else pa[t] + q[t] * (flo[t] - xi)
-    b = math.inf if hi_inf[t] else pb[t] + q[t] * (fhi[t] - xi)
-    return log_gauss, a, b
-
-
-@nb.njit(**_JIT)
-def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
+def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf,
+                    buf_gauss, buf_a, buf_b):
     """Log density at one point for sigma > 0: log-sum-exp over (piece, component) terms.
 
-    Term t is ``lognorm - (x - mean)^2 / (2 v) + log(Phi(b) - Phi(a))`` with
-    ``a = pa + q (flo - x)`` and ``b = pb + q (fhi - x)`` (see :mod:`exactid.density`).
+    Term t is ``lognorm - (x - mean)^2 / (2 v) + log(Phi(b) - Phi(a))`` with ``a = pa + q (flo
+    - x)`` and ``b = pb + q (fhi - x)`` (see :mod:`exactid.density`).  ``buf_*`` are scratch
+    arrays of shape (T,), reused across points to avoid allocations.
     """
     n_terms = lognorm.shape[0]
-    # Pass 1: the term with the largest cheap upper bound is evaluated first, so the pruning
-    # threshold of pass 2 is tight from the start.
+    # Pass 1: cheap parts of every term and an upper bound on it (Phi(-t) <= exp(-t^2/2)/2);
+    # the term with the largest bound is evaluated first so the pruning of pass 2 is tight.
     best_bound = -math.inf
     best = 0
     for t in range(n_terms):
-        log_gauss, a, b = _term_bounds(xi, t, lognorm, mean, inv2v, pa, pb, q, flo, fhi,
-                                       lo_inf, hi_inf)
-        bound = log_gauss + _tail_bound(a, b)
+        dx = xi - mean[t]
+        log_gauss = lognorm[t] - dx * dx * inv2v[t]
+        a = -math.inf if lo_inf[t] else pa[t] + q[t] * (flo[t] - xi)
+        b = math.inf if hi_inf[t] else pb[t] + q[t] * (fhi[t] - xi)
+        buf_gauss[t] = log_gauss
+        buf_a[t] = a
+        buf_b[t] = b
+        if a > 0.0:
+            bound = log_gauss - 0.5 * a * a - LOG2
+        elif b < 0.0:
+            bound = log_gauss - 0.5 * b * b - LOG2
+        else:
+            bound = log_gauss
         if bound > best_bound:
             best_bound = bound
             best = t
-    log_gauss, a, b = _term_bounds(xi, best, lognorm, mean, inv2v, pa, pb, q, flo, fhi,
-                                   lo_inf, hi_inf)
-    top = log_gauss + log_gauss_mass1(a, b)
+    top = buf_gauss[best] + log_gauss_mass1(buf_a[best], buf_b[best])
     scaled_sum = 1.0
-    if math.isinf(top):
-        top = -math.inf
+    if top == -math.inf:
         scaled_sum = 0.0
     # Pass 2: running log-sum-exp (top = running maximum, scaled_sum = sum of exp(term - top)).
     for t in range(n_terms):
         if t == best:
             continue
-        log_gauss, a, b = _term_bounds(xi, t, lognorm, mean, inv2v, pa, pb, q, flo, fhi,
-                                       lo_inf, hi_inf)
-        if log_gauss + _tail_bound(a, b) < top - PRUNE_LOG:
+        a = buf_a[t]
+        b = buf_b[t]
+        bound = buf_gauss[t]
+        if a > 0.0:
+            bound -= 0.5 * a * a + LOG2
+        elif b < 0.0:
+            bound -= 0.5 * b * b + LOG2
+        if bound < top - PRUNE_LOG:
             continue
-        term = log_gauss + log_gauss_mass1(a, b)
+        term = buf_gauss[t] + log_gauss_mass1(a, b)
         if term == -math.inf:
             continue
         if term > top:
@@ -263,13 +264,28 @@ def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_in
     return top + math.log(scaled_sum)
 
 
-@nb.njit(parallel=True, **_JIT)
-def log_pdf_smooth(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
-    """Array version of :func:`log_pdf_smooth1`; ``x`` of shape (N,), terms of shape (T,)."""
+#: Points per parallel chunk (each chunk allocates its scratch buffers once).
+CHUNK = 4096
+
+
+def _log_pdf_smooth_loop(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
     out = np.empty_like(x)
-    for i in nb.prange(x.shape[0]):
-        out[i] = log_pdf_smooth1(x[i], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf)
+    n_terms = lognorm.shape[0]
+    n_chunks = (x.shape[0] + CHUNK - 1) // CHUNK
+    for c in nb.prange(n_chunks):
+        buf_gauss = np.empty(n_terms)
+        buf_a = np.empty(n_terms)
+        buf_b = np.empty(n_terms)
+        for i in range(c * CHUNK, min((c + 1) * CHUNK, x.shape[0])):
+            out[i] = log_pdf_smooth1(x[i], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
+                                     hi_inf, buf_gauss, buf_a, buf_b)
     return out
+
+
+#: Array versions of :func:`log_pdf_smooth1`; ``x`` of shape (N,), terms of shape (T,).  The
+#: serial one avoids the thread-pool launch for small N (a single point in a loop).
+log_pdf_smooth = nb.njit(parallel=True, **_JIT)(_log_pdf_smooth_loop)
+log_pdf_smooth_serial = nb.njit(**_JIT)(_log_pdf_smooth_loop)
 
 
 @nb.njit(**_JIT)
@@ -322,11 +338,14 @@ def log_pdf_pushforward1(xi, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, 
     return top + math.log(scaled_sum)
 
 
-@nb.njit(parallel=True, **_JIT)
-def log_pdf_pushforward(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, var):
-    """Array version of :func:`log_pdf_pushforward1`."""
+def _log_pdf_pushforward_loop(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, var):
     out = np.empty_like(x)
     for i in nb.prange(x.shape[0]):
         out[i] = log_pdf_pushforward1(x[i], slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu,
                                       var)
     return out
+
+
+#: Array versions of :func:`log_pdf_pushforward1` (parallel, and serial for small N).
+log_pdf_pushforward = nb.njit(parallel=True, **_JIT)(_log_pdf_pushforward_loop)
+log_pdf_pushforward_serial = nb.njit(**_JIT)(_log_pdf_pushforward_loop)

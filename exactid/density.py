@@ -49,6 +49,12 @@ from .models import LatentModel
 __all__ = ["log_pdf", "pdf", "atoms", "log_pdf_numpy"]
 
 
+#: Argument order of the sigma > 0 kernels (keys of :func:`smooth_terms`).
+SMOOTH_ARGS = ("lognorm", "mean", "inv2v", "pa", "pb", "q", "flo", "fhi", "lo_inf", "hi_inf")
+#: Batches smaller than this use the serial kernels.
+SERIAL_BELOW = 2048
+
+
 def _check_1d(model: LatentModel) -> None:
     if not isinstance(model, LatentModel):
         raise ValueError(f"model: expected a LatentModel, found {type(model).__name__}")
@@ -79,7 +85,10 @@ def _piece_arrays(model: LatentModel):
     intercepts = pieces.intercepts[:, 0]
     lo, hi = pieces.lo, pieces.hi
     breaks = pieces.breakpoints.astype(float)
-    f_break = slopes[:-1] * breaks + intercepts[:-1]
+    # A breakpoint near the float maximum (degenerate, e.g. subnormal, weights) has an image
+    # that overflows to +-inf: the right limit for an interval end that far out.
+    with np.errstate(over="ignore"):
+        f_break = slopes[:-1] * breaks + intercepts[:-1]
     with np.errstate(invalid="ignore"):
         f_first = -np.inf * np.sign(slopes[0]) if slopes[0] != 0 else intercepts[0]
         f_last = np.inf * np.sign(slopes[-1]) if slopes[-1] != 0 else intercepts[-1]
@@ -92,7 +101,7 @@ def smooth_terms(model: LatentModel) -> dict[str, np.ndarray]:
     """Per-(piece, component) constants of the sigma > 0 closed form.
 
     Returns a dict of arrays of shape (T,), T = K * J' (J' = components with positive weight),
-    in the argument order of :func:`exactid._kernels.log_pdf_smooth`.
+    keyed by the kernel's argument names (:data:`SMOOTH_ARGS`).
     """
     sigma = model.noise_std
     lo, hi, slopes, intercepts, f_lo, f_hi = _piece_arrays(model)
@@ -103,20 +112,25 @@ def smooth_terms(model: LatentModel) -> dict[str, np.ndarray]:
 
     A = slopes[:, None]
     B = intercepts[:, None]
-    v = A * A * s2 + sigma * sigma
-    tau = np.sqrt(s2) * sigma / np.sqrt(v)
-    scale = 1.0 / (v * tau)
-    with np.errstate(invalid="ignore"):  # inf - mu at infinite ends is masked by lo_inf/hi_inf
+    # inf - mu at infinite ends is masked by lo_inf/hi_inf.  Only degenerate nets (breakpoints
+    # near the float maximum, slopes above 1e150) overflow below; the resulting infinities are
+    # the right limits (an interval end at infinity, a term of vanishing density).
+    with np.errstate(invalid="ignore", over="ignore"):
+        v = A * A * s2 + sigma * sigma
+        tau = np.sqrt(s2) * sigma / np.sqrt(v)
+        scale = 1.0 / (v * tau)
         pa = sigma * sigma * (lo[:, None] - mu) * scale
         pb = sigma * sigma * (hi[:, None] - mu) * scale
+        mean = A * mu + B
+        q = A * s2 * scale
     shape = v.shape
     terms = {
         "lognorm": np.log(w) - 0.5 * np.log(2.0 * np.pi * v),
-        "mean": A * mu + B,
+        "mean": mean,
         "inv2v": 0.5 / v,
         "pa": pa,
         "pb": pb,
-        "q": A * s2 * scale,
+        "q": q,
         "flo": np.broadcast_to(f_lo[:, None], shape),
         "fhi": np.broadcast_to(f_hi[:, None], shape),
         "lo_inf": np.broadcast_to(np.isinf(lo)[:, None], shape),
@@ -162,13 +176,14 @@ def log_pdf(model: LatentModel, x) -> np.ndarray:
     x = _as_points(x)
     from . import _kernels
 
+    # Below this many points the thread-pool launch costs more than it saves.
+    parallel = x.size >= SERIAL_BELOW
     if model.noise_std > 0:
-        t = smooth_terms(model)
-        return _kernels.log_pdf_smooth(
-            x, t["lognorm"], t["mean"], t["inv2v"], t["pa"], t["pb"], t["q"], t["flo"],
-            t["fhi"], t["lo_inf"], t["hi_inf"],
-        )
-    return _kernels.log_pdf_pushforward(x, *_pushforward_args(model))
+        t = model.derived("smooth_terms", smooth_terms)
+        kernel = _kernels.log_pdf_smooth if parallel else _kernels.log_pdf_smooth_serial
+        return kernel(x, *(t[k] for k in SMOOTH_ARGS))
+    kernel = _kernels.log_pdf_pushforward if parallel else _kernels.log_pdf_pushforward_serial
+    return kernel(x, *model.derived("pushforward_args", _pushforward_args))
 
 
 def pdf(model: LatentModel, x) -> np.ndarray:
@@ -231,7 +246,7 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
     if model.noise_std <= 0:
         raise NotImplementedError("log_pdf_numpy supports noise_std > 0 only")
     x = _as_points(x)[:, None]
-    t = smooth_terms(model)
+    t = model.derived("smooth_terms", smooth_terms)
     with np.errstate(invalid="ignore", over="ignore"):
         a = np.where(t["lo_inf"], -np.inf, t["pa"] + t["q"] * (t["flo"] - x))
         b = np.where(t["hi_inf"], np.inf, t["pb"] + t["q"] * (t["fhi"] - x))

@@ -429,6 +429,15 @@ class LatentModel:
         self._prior = prior
         self._net = net
         self._sigma = sigma
+        # Derived quantities computed by other modules (e.g. the density's per-term
+        # constants); valid for the object's lifetime because the model is immutable.
+        self._derived: dict = {}
+
+    def derived(self, key: str, compute):
+        """Return ``compute(self)``, computed once per model and key (internal cache)."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return self._derived[key]
 
     @property
     def prior(self) -> GaussianMixture:

@@ -45,7 +45,15 @@ def _log_mass(a, b):
         m = mp.ncdf(b) - mp.ncdf(a)
     else:
         m = 1 - mp.ncdf(a) - mp.ncdf(-b)
+    if m <= 0:
+        # Two exact breakpoints closer than the working precision resolves: the caller retries
+        # with more digits (all inputs are exact rationals or floats, so that converges).
+        raise _NeedMorePrecision
     return mp.log(m)
+
+
+class _NeedMorePrecision(Exception):
+    pass
 
 
 def exact_pieces(model: LatentModel):
@@ -60,8 +68,21 @@ def exact_pieces(model: LatentModel):
 
 
 def mp_log_pdf_closed_form(model: LatentModel, xs) -> np.ndarray:
-    """50-digit log density of x (sigma > 0), returned as float64."""
-    with mp.workdps(DPS):
+    """Log density of x (sigma > 0) in 50-digit arithmetic, returned as float64.
+
+    If a piece is so narrow that 50 digits cannot resolve its mass (exact breakpoints closer
+    than 1e-50 relative), the evaluation is repeated with 100, 200, ... digits.
+    """
+    for dps in (DPS, 2 * DPS, 4 * DPS, 8 * DPS, 16 * DPS):
+        try:
+            return _closed_form_at(model, xs, dps)
+        except _NeedMorePrecision:
+            continue
+    raise RuntimeError("mp_log_pdf_closed_form: a piece mass is not resolved at 800 digits")
+
+
+def _closed_form_at(model: LatentModel, xs, dps: int) -> np.ndarray:
+    with mp.workdps(dps):
         lo, hi, A, B = exact_pieces(model)
         sigma = _mpf(model.noise_std)
         comps = [

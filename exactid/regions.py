@@ -163,9 +163,11 @@ def pieces_1d(net: ReluNet, *, exact: bool = False) -> Pieces1D:
         for lo, hi, a, b in pieces:
             # Crossing points of the neurons whose pre-activation is not constant.
             crossings = {}
-            for i in range(a.shape[0]):
-                if a[i] != 0:
-                    crossings[i] = -b[i] / a[i] + zero  # + 0 turns -0.0 into 0.0
+            # A float crossing may overflow to +-inf (tiny a_i); that case is handled below.
+            with np.errstate(over="ignore"):
+                for i in range(a.shape[0]):
+                    if a[i] != 0:
+                        crossings[i] = -b[i] / a[i] + zero  # + 0 turns -0.0 into 0.0
             # A float crossing can overflow to +-inf (e.g. a subnormal weight): it is then no
             # cut, and the position rule below puts every finite z on its correct side.
             cuts = sorted(

@@ -95,6 +95,13 @@ def test_log_gauss_mass_against_mpmath(c, log_width):
         (-1.0, 30.0),
         (-30.0, 1.0),
         (0.0, 1e-300),
+        # Series path at its threshold h max(1, |c|) = 1, centred on zeros of He_2 (c = 1)
+        # and He_4 (c^2 = 3 +- sqrt 6): a zero term must not end the series early.
+        (0.5, 1.5),
+        (-1.5, -0.5),
+        (np.sqrt(3 + np.sqrt(6)) - 0.5 / np.sqrt(3 + np.sqrt(6)),
+         np.sqrt(3 + np.sqrt(6)) + 0.5 / np.sqrt(3 + np.sqrt(6))),
+        (np.sqrt(3 - np.sqrt(6)) - 0.5, np.sqrt(3 - np.sqrt(6)) + 0.5),
     ],
 )
 def test_log_gauss_mass_table(a, b):
