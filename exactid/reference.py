@@ -34,11 +34,27 @@ def _mpf(v) -> mp.mpf:
 FAR = mp.mpf(10) ** 6
 
 
-def _log_mass(a, b):
-    """log(Phi(b) - Phi(a)) in mpmath from the side where the probabilities are small."""
-    if a > FAR or b < -FAR:
-        return None
-    a, b = max(a, -2 * FAR), min(b, 2 * FAR)  # Phi(+-2e6) is 0/1 to far more than 50 digits
+def mp_log_gauss_mass(a: float, b: float) -> float:
+    """``log(Phi(b) - Phi(a))`` for floats ``a < b``, correct to float64.
+
+    Starts at 50 digits and doubles the precision until the difference is resolved.
+    """
+    for dps in (DPS, 2 * DPS, 4 * DPS, 8 * DPS, 16 * DPS):
+        with mp.workdps(dps):
+            try:
+                return float(_log_gauss_mass_at_precision(mp.mpf(a), mp.mpf(b)))
+            except _NeedMorePrecision:
+                continue
+    raise RuntimeError(f"mp_log_gauss_mass({a!r}, {b!r}) not resolved at 800 digits")
+
+
+def _log_gauss_mass_at_precision(a, b):
+    """``log(Phi(b) - Phi(a))`` for mpf ``a < b`` at the working precision.
+
+    Each probability is taken from the tail it is small in, so nothing cancels beyond what the
+    interval's own width requires.  Raises ``_NeedMorePrecision`` if the difference is not
+    resolved at the working precision.
+    """
     if a >= 0:
         m = mp.ncdf(-a) - mp.ncdf(-b)
     elif b <= 0:
@@ -54,6 +70,24 @@ def _log_mass(a, b):
 
 class _NeedMorePrecision(Exception):
     pass
+
+
+def _log_mass(a, b):
+    """:func:`_log_gauss_mass_at_precision`, or None beyond ``FAR`` (negligible terms)."""
+    if a > FAR or b < -FAR:
+        return None
+    # Phi(+-2e6) is 0/1 to far more digits than any working precision used here.
+    return _log_gauss_mass_at_precision(max(a, -2 * FAR), min(b, 2 * FAR))
+
+
+def _components(model: LatentModel):
+    """(weight, mean, variance) as mpf for the components with positive weight."""
+    prior = model.prior
+    return [
+        (_mpf(w), _mpf(m), _mpf(v))
+        for w, m, v in zip(prior.weights, prior.means[:, 0], prior.variances)
+        if w > 0
+    ]
 
 
 def exact_pieces(model: LatentModel):
@@ -85,11 +119,7 @@ def _closed_form_at(model: LatentModel, xs, dps: int) -> np.ndarray:
     with mp.workdps(dps):
         lo, hi, A, B = exact_pieces(model)
         sigma = _mpf(model.noise_std)
-        comps = [
-            (_mpf(w), _mpf(m), _mpf(v))
-            for w, m, v in zip(model.prior.weights, model.prior.means[:, 0], model.prior.variances)
-            if w > 0
-        ]
+        comps = _components(model)
         out = []
         for x in np.atleast_1d(xs):
             x = _mpf(x)
@@ -128,11 +158,7 @@ def mp_log_pdf_quadrature(model: LatentModel, x, dps: int = 30) -> float:
     with mp.workdps(dps):
         lo, hi, _, _ = exact_pieces(model)
         sigma = _mpf(model.noise_std)
-        comps = [
-            (_mpf(w), _mpf(m), _mpf(v))
-            for w, m, v in zip(model.prior.weights, model.prior.means[:, 0], model.prior.variances)
-            if w > 0
-        ]
+        comps = _components(model)
         x = _mpf(x)
 
         def integrand(z):

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import _kernels as K
+from exactid.reference import mp_log_gauss_mass
 
 EPS = np.finfo(float).eps
 mp.mp.dps = 50
@@ -26,15 +27,7 @@ def mp_log_ndtr(x):
     return float(mp.log1p(-mp.ncdf(-x)) if x > 0 else mp.log(mp.ncdf(x)))
 
 
-def mp_log_mass(a, b):
-    a, b = mp.mpf(a), mp.mpf(b)
-    if a >= 0:
-        m = mp.ncdf(-a) - mp.ncdf(-b)
-    elif b <= 0:
-        m = mp.ncdf(b) - mp.ncdf(a)
-    else:
-        m = 1 - mp.ncdf(a) - mp.ncdf(-b)
-    return float(mp.log(m))
+mp_log_mass = mp_log_gauss_mass
 
 
 LOG_NDTR_POINTS = np.concatenate(
