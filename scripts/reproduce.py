@@ -95,8 +95,11 @@ def main() -> int:
                          -0.3 * np.array([10, 30, 50])])
     for model, name in ((m, "P"), (m2, "P'")):
         ref = mp_log_pdf_closed_form(model, xs)
-        rep.check(f"prior {name}: max |log p - mpmath|", np.abs(log_pdf(model, xs) - ref).max(),
-                  1e-12)
+        err = np.abs(log_pdf(model, xs) - ref)
+        near = ref > -700
+        rep.check(f"prior {name}: max |log p - mpmath| where log p > -700", err[near].max(), 1e-12)
+        rep.check(f"prior {name}: max relative error where log p <= -700",
+                  (err[~near] / np.abs(ref[~near])).max(), 1e-13)
     total = exactid.divergence.integrate_1d(
         lambda v: np.exp(log_pdf(m, v)), [-12.0, 0.0, 12.0], 1e-13, 1 / 0.3)
     rep.check("normalisation |integral p dx - 1| (sigma = 0.3)", abs(total.value - 1), 1e-12)
@@ -116,8 +119,10 @@ def main() -> int:
                   float(not np.array_equal(np.isfinite(a), np.isfinite(b))), 0)
         finite = np.isfinite(a) & np.isfinite(b)
         near, far = finite & (a > -700), finite & (a <= -700)
+        # Two parametrisations, each within 1e-12 of its own exact density, and h's parameters
+        # carry their own rounding: the same 4e-12 as tests/exactid/test_density.py.
         rep.check(f"sigma={sigma}: max |log p - log p_h| where log p > -700",
-                  np.abs(a[near] - b[near]).max(), 1e-12)
+                  np.abs(a[near] - b[near]).max(), 4e-12)
         if far.any():
             rep.check(f"sigma={sigma}: max relative difference where log p <= -700",
                       (np.abs(a[far] - b[far]) / np.abs(a[far])).max(), 1e-13)
