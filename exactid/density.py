@@ -30,11 +30,14 @@ Error bound
 -----------
 For :math:`\sigma > 0`, the computed log density differs from the exact log density of the
 float model by at most about ``8 eps (1 + max|a|^2 + max|b|^2 + (x - mean)^2 / v)`` in absolute
-terms, plus a relative error below ``T exp(-50)`` from skipping terms that cannot matter
-(``T`` = number of terms).  Where :math:`\log p > -700` this is below ``1e-12``, and everywhere
-the relative error of :math:`\log p` is below ``1e-13``; the tests check both against 50-digit
-mpmath.  Conditioning limits this for extreme models: a breakpoint ``t`` computed in float
-carries an error of ``eps |t|``, which moves :math:`\log p` by up to ``eps |t| / tau``.
+terms (a few ulp of each term's exponent), plus a relative error below ``T exp(-50)`` from
+skipping terms that cannot matter (``T`` = number of terms).  The piece parameters enter with
+their own rounding: networks with at most ``regions.EXACT_MAX_WEIGHTS`` weights use exact
+rational pieces rounded once (half an ulp each), larger ones float propagation (a few ulp per
+layer, amplified by ``r^2`` at ``r`` standard deviations).  Where :math:`\log p > -700` the
+total is below ``1e-12``, and everywhere the relative error of :math:`\log p` is below
+``1e-13``; the tests check both against 50-digit mpmath on random models (measured: at most
+2.3e-13 absolute, 5e-15 relative out to 1000 noise standard deviations).
 """
 
 from __future__ import annotations
