@@ -240,8 +240,8 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
 
     Uses :func:`scipy.special.log_ndtr` and SciPy's Gaussian-mass strategy (left-tail
     difference, mirrored right tail, ``log1p`` in the centre), materialising all (N, T) terms.
-    It is less careful than :func:`log_pdf` (narrow intervals in the centre, degenerate nets
-    with subnormal weights may give NaN) and only supports ``noise_std > 0``.
+    It is less careful than :func:`log_pdf` in one regime (narrow intervals in the centre lose
+    relative accuracy) and only supports ``noise_std > 0``.
     """
     from scipy.special import log_ndtr, logsumexp, ndtr
 
@@ -256,9 +256,11 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
     flip = a > 0
     a, b = np.where(flip, -b, a), np.where(flip, -a, b)
     left = b <= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         la, lb = log_ndtr(a), log_ndtr(b)
-        d = np.minimum(la - lb, 0.0)
+        # log Phi(a) = -inf (a = -inf, or an interval end beyond 1e154) means the mass is Phi(b):
+        # d = -inf, not the NaN of -inf - (-inf).
+        d = np.where(np.isneginf(la), -np.inf, np.minimum(la - lb, 0.0))
         mass_left = lb + np.where(d > -math.log(2), np.log(-np.expm1(d)), np.log1p(-np.exp(d)))
         mass_central = np.log1p(-ndtr(a) - ndtr(-b))
     log_mass = np.where(left, mass_left, mass_central)
