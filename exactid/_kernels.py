@@ -108,32 +108,26 @@ def log_ndtr1(x):
 
 
 @nb.njit(**_JIT)
-def log1mexp1(d):
-    """``log(1 - exp(d))`` for ``d <= 0`` (Maechler's two-branch formula)."""
-    if d > -LOG2:
-        return math.log(-math.expm1(d))
-    return math.log1p(-math.exp(d))
-
-
-@nb.njit(**_JIT)
 def _log_mass_left(a, b):
     """``log(Phi(b) - Phi(a))`` for ``a < b <= 0``, interval not narrow.
 
-    With ``L(x) = log(erfcx(-x / sqrt2) / 2)``, ``log Phi(x) = L(x) - x^2 / 2`` for ``x <= 0``,
-    so ``d = log Phi(a) - log Phi(b) = L(a) - L(b) - (a - b)(a + b) / 2``: the large ``x^2 / 2``
-    parts cancel exactly in the product, not in floating point, and the result is
-    ``log Phi(b) + log(1 - exp(d))``.  Two erfcx evaluations in all.
+    For ``x <= 0``, ``Phi(x) = erfcx(-x / sqrt2) / 2 * exp(-x^2 / 2)``, so
+
+        Phi(a) / Phi(b) = r E,  r = erfcx(-a/sqrt2) / erfcx(-b/sqrt2),  E = exp(-(a - b)(a + b)/2)
+
+    with the large ``x^2 / 2`` parts cancelled exactly in the product ``(a - b)(a + b)``, not in
+    floating point.  Outside the narrow regime ``r E <= exp(-0.3)``, so ``log1p(-r E)`` has no
+    cancellation, and the result is ``log Phi(b) + log1p(-r E)``.  Two erfcx evaluations.
     """
-    log_b = math.log(0.5 * erfcx1(-b * INV_SQRT2))
-    log_phi_b = log_b - 0.5 * b * b
-    # log Phi(a) - log Phi(b) <= -(a - b)(a + b)/2 (L is increasing); beyond LONG_INTERVAL the
-    # correction log(1 - exp(d)) is above -exp(-40) > -5e-18 and is dropped.
+    erfcx_b = erfcx1(-b * INV_SQRT2)
+    log_phi_b = math.log(0.5 * erfcx_b) - 0.5 * b * b
+    # E <= exp(-LONG_INTERVAL): the correction log1p(-r E) > -5e-18 is dropped.
     if math.isinf(a) or 0.5 * (b - a) * (-a - b) > LONG_INTERVAL:
         return log_phi_b
-    d = math.log(0.5 * erfcx1(-a * INV_SQRT2)) - log_b - 0.5 * (a - b) * (a + b)
-    if d > 0.0:  # only rounding can make it positive; the interval mass is then ~0
-        d = 0.0
-    return log_phi_b + log1mexp1(d)
+    ratio = erfcx1(-a * INV_SQRT2) / erfcx_b * math.exp(-0.5 * (a - b) * (a + b))
+    if ratio >= 1.0:  # only rounding can get here; the interval mass is then ~0
+        return -math.inf
+    return log_phi_b + math.log1p(-ratio)
 
 
 @nb.njit(**_JIT)
@@ -268,25 +262,44 @@ def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_in
 #: Points per parallel chunk (each chunk allocates its scratch buffers once).
 CHUNK = 4096
 
+# The serial and the parallel array kernels are separate Python functions on purpose: numba's
+# on-disk cache is keyed by function and source line, not by the ``parallel`` option, so two
+# dispatchers made from one function share a cache entry, and whichever compiles first (e.g.
+# the serial one) is then loaded for both.
 
-def _log_pdf_smooth_loop(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
-    out = np.empty_like(x)
+
+@nb.njit(**_JIT)
+def _smooth_range(x, out, start, stop, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
+                  hi_inf):
+    """Fill ``out[start:stop]`` with :func:`log_pdf_smooth1` (one set of scratch buffers)."""
     n_terms = lognorm.shape[0]
+    buf_gauss = np.empty(n_terms)
+    buf_a = np.empty(n_terms)
+    buf_b = np.empty(n_terms)
+    for i in range(start, stop):
+        out[i] = log_pdf_smooth1(x[i], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
+                                 hi_inf, buf_gauss, buf_a, buf_b)
+
+
+@nb.njit(parallel=True, **_JIT)
+def log_pdf_smooth(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
+    """Array version of :func:`log_pdf_smooth1`, parallel over chunks; ``x`` of shape (N,),
+    terms of shape (T,)."""
+    out = np.empty_like(x)
     n_chunks = (x.shape[0] + CHUNK - 1) // CHUNK
     for c in nb.prange(n_chunks):
-        buf_gauss = np.empty(n_terms)
-        buf_a = np.empty(n_terms)
-        buf_b = np.empty(n_terms)
-        for i in range(c * CHUNK, min((c + 1) * CHUNK, x.shape[0])):
-            out[i] = log_pdf_smooth1(x[i], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
-                                     hi_inf, buf_gauss, buf_a, buf_b)
+        _smooth_range(x, out, c * CHUNK, min((c + 1) * CHUNK, x.shape[0]), lognorm, mean,
+                      inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf)
     return out
 
 
-#: Array versions of :func:`log_pdf_smooth1`; ``x`` of shape (N,), terms of shape (T,).  The
-#: serial one avoids the thread-pool launch for small N (a single point in a loop).
-log_pdf_smooth = nb.njit(parallel=True, **_JIT)(_log_pdf_smooth_loop)
-log_pdf_smooth_serial = nb.njit(**_JIT)(_log_pdf_smooth_loop)
+@nb.njit(**_JIT)
+def log_pdf_smooth_serial(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
+    """Serial version of :func:`log_pdf_smooth` (no thread-pool launch, for small N)."""
+    out = np.empty_like(x)
+    _smooth_range(x, out, 0, x.shape[0], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
+                  hi_inf)
+    return out
 
 
 @nb.njit(**_JIT)
@@ -339,7 +352,9 @@ def log_pdf_pushforward1(xi, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, 
     return top + math.log(scaled_sum)
 
 
-def _log_pdf_pushforward_loop(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, var):
+@nb.njit(parallel=True, **_JIT)
+def log_pdf_pushforward(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, var):
+    """Array version of :func:`log_pdf_pushforward1` (parallel)."""
     out = np.empty_like(x)
     for i in nb.prange(x.shape[0]):
         out[i] = log_pdf_pushforward1(x[i], slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu,
@@ -347,6 +362,11 @@ def _log_pdf_pushforward_loop(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, 
     return out
 
 
-#: Array versions of :func:`log_pdf_pushforward1` (parallel, and serial for small N).
-log_pdf_pushforward = nb.njit(parallel=True, **_JIT)(_log_pdf_pushforward_loop)
-log_pdf_pushforward_serial = nb.njit(**_JIT)(_log_pdf_pushforward_loop)
+@nb.njit(**_JIT)
+def log_pdf_pushforward_serial(x, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, var):
+    """Serial version of :func:`log_pdf_pushforward` (for small N)."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        out[i] = log_pdf_pushforward1(x[i], slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu,
+                                      var)
+    return out

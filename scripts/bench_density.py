@@ -428,7 +428,6 @@ def main(argv=None) -> None:
     source = "loaded from numba's on-disk cache" if hits else "compiled"
     print(f"first use: import of numba + kernels {fmt_time(t_import)}, first log_pdf call "
           f"{fmt_time(t_first)} (kernel {source}), second call {fmt_time(t_second)}")
-    print(f"numba threading layer: {numba.threading_layer()}")
     if not args.quick:
         cold = cold_compile_time()
         if cold is not None:
@@ -440,6 +439,8 @@ def main(argv=None) -> None:
         bench_model("(a) J.3.1-like", model_a, cfg, reference, n_threads_all),
         bench_model("(b) deeper", model_b, cfg, reference, n_threads_all),
     ]
+    # Known only once a parallel kernel has run (the first, small call above is serial).
+    print(f"\nnumba threading layer: {numba.threading_layer()}")
     print("\nsummary")
     for name, s in zip(("(a)", "(b)"), summaries):
         print(f"  {name} {s}")
