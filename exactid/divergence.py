@@ -224,6 +224,16 @@ def _tail_bound(p: LatentModel, q: LatentModel, x_min: float, x_max: float) -> f
     return float(mass_out * 10.0 * (1.0 + edge))
 
 
+def _population_integral(p: LatentModel, q: LatentModel, integrand, tol: float) -> Integral:
+    """Integrate ``integrand(x)`` over p's window, with cells no wider than the smaller noise
+    standard deviation, and add the neglected-tail bound to the error."""
+    _check_pair(p, q)
+    x_min, x_max, points = _window_and_points(p, q)
+    sigma = min(p.noise_std, q.noise_std)
+    res = integrate_1d(integrand, points, tol, min_cells_per_unit=1.0 / sigma)
+    return res._replace(error=res.error + _tail_bound(p, q, x_min, x_max))
+
+
 def cross_entropy(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integral:
     """Population cross-entropy :math:`H(p, q) = -\\int p \\log q` (the population NLL of q
     under data from p).
@@ -240,15 +250,11 @@ def cross_entropy(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integra
     Integral
         Value, error estimate and number of density evaluations (of each model).
     """
-    _check_pair(p, q)
-    x_min, x_max, points = _window_and_points(p, q)
 
     def integrand(x):
         return -np.exp(log_pdf(p, x)) * log_pdf(q, x)
 
-    sigma = min(p.noise_std, q.noise_std)
-    res = integrate_1d(integrand, points, tol, min_cells_per_unit=1.0 / sigma)
-    return res._replace(error=res.error + _tail_bound(p, q, x_min, x_max))
+    return _population_integral(p, q, integrand, tol)
 
 
 def kl_divergence(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integral:
@@ -257,13 +263,9 @@ def kl_divergence(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integra
     Parameters and return value as in :func:`cross_entropy`.  ``kl_divergence(p, p)`` is 0
     exactly.
     """
-    _check_pair(p, q)
-    x_min, x_max, points = _window_and_points(p, q)
 
     def integrand(x):
         log_p = log_pdf(p, x)
         return np.exp(log_p) * (log_p - log_pdf(q, x))
 
-    sigma = min(p.noise_std, q.noise_std)
-    res = integrate_1d(integrand, points, tol, min_cells_per_unit=1.0 / sigma)
-    return res._replace(error=res.error + _tail_bound(p, q, x_min, x_max))
+    return _population_integral(p, q, integrand, tol)

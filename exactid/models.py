@@ -8,8 +8,6 @@ density) can be cached on the instance without ever going stale.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from ._validation import as_float_array, check_shape
@@ -483,13 +481,13 @@ class LatentModel:
         x = self._net(z) + self._sigma * rng.standard_normal((n, self.observed_dim))
         return x, z
 
-    @cached_property
+    @property
     def pieces(self):
-        """Linear pieces of the decoder used by the density (``m = 1`` only); see
-        :func:`exactid.regions.density_pieces`."""
+        """Linear pieces of the decoder used by the density (``m = 1`` only), computed once;
+        see :func:`exactid.regions.density_pieces`."""
         from .regions import density_pieces
 
-        return density_pieces(self._net)
+        return self.derived("pieces", lambda model: density_pieces(model.net))
 
     def log_pdf(self, x) -> np.ndarray:
         """Exact log density of x (``m = n = 1``); see :func:`exactid.density.log_pdf`."""
