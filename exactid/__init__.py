@@ -7,9 +7,19 @@ Importing the package is cheap (NumPy only); the numba kernels compile on first 
 from ._version import __version__
 from .density import atoms, log_pdf, log_pdf_numpy, pdf
 from .divergence import cross_entropy, kl_divergence, sample_nll
+from .equivalence import (
+    Equivalence,
+    affine_maps,
+    affine_reparametrize,
+    models_equivalent,
+    same_distribution,
+)
 from .io import ModelFileError, load_model, load_net, save_model, save_net
 from .models import GaussianMixture, LatentModel, ReluNet
+from .parameters import get_parameter, parameter_names, set_parameter
 from .regions import Pieces1D, pieces_1d
+from .search import Family, FamilyPoint, SearchResult, grid_search
+from .surface import Slice1D, Slice2D, nll_slice, nll_slice_2d
 
 __all__ = [
     "__version__",
@@ -30,4 +40,20 @@ __all__ = [
     "save_model",
     "load_net",
     "save_net",
+    "Equivalence",
+    "affine_maps",
+    "affine_reparametrize",
+    "models_equivalent",
+    "same_distribution",
+    "parameter_names",
+    "get_parameter",
+    "set_parameter",
+    "Family",
+    "FamilyPoint",
+    "SearchResult",
+    "grid_search",
+    "Slice1D",
+    "Slice2D",
+    "nll_slice",
+    "nll_slice_2d",
 ]

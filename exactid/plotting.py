@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import numpy as np
+
+from .parameters import parameter_label
 
 
 def _pyplot():
@@ -12,6 +17,26 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save_atomically(fig, path, dpi: int = 120) -> None:
+    """Save ``fig`` to ``path`` and close it: a temporary file in the same directory, then
+    :func:`os.replace`, so ``path`` never holds a partial image.  The format follows the
+    extension of ``path`` (PNG if it has none)."""
+    plt = _pyplot()
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    ext = os.path.splitext(name)[1].lstrip(".").lower() or "png"
+    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=ext, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, path):
@@ -30,9 +55,6 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
     path : str or pathlib.Path
         Output PNG; written atomically (a temporary file is renamed into place).
     """
-    import os
-    import tempfile
-
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     styles = ["-", "--", ":"]
@@ -53,13 +75,102 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
     right.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    _save_atomically(fig, path)
+
+
+#: Colours of the curve, the ground-truth line and the global-minimizer line.
+_CURVE, _TRUTH, _MINIMIZER = "tab:blue", "black", "tab:red"
+#: Exponent of the power-law colour scale of 2-D slices.
+GAMMA_2D = 0.3
+
+
+def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitle=None):
+    """One panel per slice, in a row: the NLL against the parameter, with vertical lines at
+    the ground truth (solid) and at the global minimizer (dashed), as in paper 003, Figure 1.
+
+    Parameters
+    ----------
+    slices : Slice1D or sequence of Slice1D
+        From :func:`exactid.surface.nll_slice`.
+    path : str or os.PathLike
+        Output image (format from the extension, PNG by default); written atomically.
+    minimizer_values : sequence of float or None, optional
+        Per panel, the global minimizer's value of the panel's parameter (None or NaN: no
+        line).  Computed by the caller, e.g. ``slice.argmin_value`` or a grid search.
+    titles : sequence of str, optional
+        Per-panel titles.
+    suptitle : str, optional
+        Figure title.
+    """
+    if hasattr(slices, "objective"):
+        slices = [slices]
+    slices = list(slices)
+    if not slices:
+        raise ValueError("slices: expected at least one Slice1D, found none")
+    k = len(slices)
+    minimizer_values = [None] * k if minimizer_values is None else list(minimizer_values)
+    titles = [None] * k if titles is None else list(titles)
+    for arg, seq in (("minimizer_values", minimizer_values), ("titles", titles)):
+        if len(seq) != k:
+            raise ValueError(f"{arg}: expected {k} entries (one per slice), found {len(seq)}")
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 3.4), squeeze=False)
+    for ax, sl, minimizer, title in zip(axes[0], slices, minimizer_values, titles):
+        ax.plot(sl.values, sl.objective, "-", color=_CURVE, lw=1.8)
+        if np.isfinite(sl.truth_value):
+            ax.axvline(sl.truth_value, color=_TRUTH, ls="-", lw=1.5, label="ground truth")
+        if minimizer is not None and np.isfinite(minimizer):
+            ax.axvline(minimizer, color=_MINIMIZER, ls="--", lw=1.5, label="global minimizer")
+        ax.set_xlabel(parameter_label(sl.name))
+        ax.set_ylabel("negative log-likelihood")
+        if title is not None:
+            ax.set_title(title)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    if suptitle is not None:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    _save_atomically(fig, path)
+
+
+def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
+    """The NLL on a 2-D slice as a colour map with contour lines, with markers at the ground
+    truth and, if given, at the global minimizer.
+
+    Parameters
+    ----------
+    slice2d : Slice2D
+        From :func:`exactid.surface.nll_slice_2d`.
+    path : str or os.PathLike
+        Output image (format from the extension, PNG by default); written atomically.
+    minimizer : tuple of float, optional
+        ``(x, y)`` of the global minimizer, e.g. ``slice2d.argmin_values``.
+    """
+    from matplotlib.colors import PowerNorm
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.0, 4.8))
+    s = slice2d
+    # NLL surfaces have steep walls far from the truth; a power-law colour scale (and contour
+    # levels spaced the same way) keeps the basins around the minima visible.
+    lo, hi = float(np.min(s.objective)), float(np.max(s.objective))
+    norm = PowerNorm(gamma=GAMMA_2D, vmin=lo, vmax=hi) if hi > lo else None
+    mesh = ax.pcolormesh(s.values_x, s.values_y, s.objective, shading="nearest", cmap="viridis",
+                         norm=norm)
+    fig.colorbar(mesh, ax=ax, label="negative log-likelihood")
+    if s.values_x.size >= 2 and s.values_y.size >= 2 and hi > lo:
+        levels = lo + (hi - lo) * np.linspace(0.0, 1.0, 16)[1:-1] ** (1.0 / GAMMA_2D)
+        ax.contour(s.values_x, s.values_y, s.objective, levels=levels, colors="white",
+                   linewidths=0.5, alpha=0.6)
+    if np.isfinite(s.truth_value_x) and np.isfinite(s.truth_value_y):
+        ax.plot([s.truth_value_x], [s.truth_value_y], "o", color=_TRUTH, mfc="none", ms=11,
+                mew=2, ls="none", label="ground truth")
+    if minimizer is not None:
+        ax.plot([minimizer[0]], [minimizer[1]], "x", color=_MINIMIZER, ms=9, mew=2, ls="none",
+                label="global minimizer")
+    ax.set_xlabel(parameter_label(s.name_x))
+    ax.set_ylabel(parameter_label(s.name_y))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save_atomically(fig, path)

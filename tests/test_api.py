@@ -24,6 +24,22 @@ PUBLIC = {
     "save_model",
     "load_net",
     "save_net",
+    "Equivalence",
+    "affine_maps",
+    "affine_reparametrize",
+    "models_equivalent",
+    "same_distribution",
+    "parameter_names",
+    "get_parameter",
+    "set_parameter",
+    "Family",
+    "FamilyPoint",
+    "SearchResult",
+    "grid_search",
+    "Slice1D",
+    "Slice2D",
+    "nll_slice",
+    "nll_slice_2d",
 }
 
 

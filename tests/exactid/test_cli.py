@@ -81,3 +81,171 @@ def test_bad_input_exits_2_with_message(model_file, tmp_path, capsys, argv, mess
     argv = [a.format(model=path, bad=bad) for a in argv]
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+# -- surface ---------------------------------------------------------------------------------
+def paper_model(sigma=0.3):
+    """f(z) = ReLU(z + 0.3) + 2 ReLU(-0.5 z + 0.2), the J.3.1 form."""
+    net = ReluNet([[[1.0], [-0.5]], [[1.0, 2.0]]], [[0.3, 0.2], [0.0]])
+    return LatentModel(GaussianMixture([0.3, 0.7], [-1.0, 1.5], [0.5, 1.0]), net, sigma)
+
+
+@pytest.fixture
+def paper_file(tmp_path):
+    path = tmp_path / "paper.json"
+    save_model(paper_model(), path)
+    return path
+
+
+def test_surface_json_matches_library(paper_file, capsys):
+    from exactid.surface import default_range, nll_slice
+
+    assert main(["surface", str(paper_file), "--param", "beta1", "--points", "11", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    expected = nll_slice(paper_model(), "beta1", default_range(paper_model(), "beta1", 11))
+    assert out["param"] == "beta1" and out["kind"] == "population"
+    assert out["values"] == expected.values.tolist()
+    assert out["objective"] == expected.objective.tolist()
+    assert out["error"] == expected.error.tolist()
+    assert out["truth_value"] == 1.0 and out["argmin_value"] == 1.0
+
+
+def test_surface_default_points_and_generic_name(paper_file, capsys):
+    assert main(["surface", str(paper_file), "--param", "W1[1,0]", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["param"] == "beta2" and len(out["values"]) == 101
+    assert out["truth_value"] == -0.5 and out["argmin_value"] == -0.5
+
+
+def test_surface_table_marks_minimum_and_writes_plot(paper_file, tmp_path, capsys):
+    png = tmp_path / "slice.png"
+    argv = ["surface", str(paper_file), "--param", "mu2", "--range", "0.5", "2.5",
+            "--points", "5", "--out", str(png)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [line for line in lines if line.lstrip()[:1].isdigit()]
+    assert len(rows) == 5
+    marked = [line for line in rows if "<- minimum" in line]
+    assert len(marked) == 1 and marked[0].split()[0] == "1.5" and "truth" in marked[0]
+    assert lines[-1] == f"wrote {png}"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_surface_2d_json(paper_file, tmp_path, capsys):
+    png = tmp_path / "surface.png"
+    argv = ["surface", str(paper_file), "--param", "alpha1", "--param2", "pi1",
+            "--range2", "-0.7", "1.3", "--points", "6", "--json", "--out", str(png)]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["param"], out["param2"]) == ("alpha1", "pi1")
+    assert np.shape(out["objective"]) == (6, 6) == np.shape(out["error"])
+    assert out["values2"] == np.linspace(-0.7, 1.3, 6).tolist()
+    assert out["truth_value"] == 1.0 and out["truth_value2"] == 0.3
+    assert out["argmin_value"] == 1.0  # on the default grid of alpha1
+    assert png.exists()
+
+
+def test_surface_2d_table(paper_file, capsys):
+    argv = ["surface", str(paper_file), "--param", "lambda1", "--param2", "sigma",
+            "--points", "3"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "3 x 3 grid of (lambda1, sigma)" in out
+    assert "minimum: lambda1 = 0.3, sigma = 0.3" in out
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".txt"])
+def test_surface_sample_nll_from_data(paper_file, tmp_path, capsys, suffix):
+    from exactid import sample_nll
+    from exactid.parameters import set_parameter
+
+    x, _ = paper_model().sample(100, seed=5)
+    data = tmp_path / f"x{suffix}"
+    if suffix == ".npy":
+        np.save(data, x[:, 0])
+    else:
+        np.savetxt(data, x[:, 0], fmt="%.17g")
+    argv = ["surface", str(paper_file), "--param", "var1", "--range", "0.25", "1",
+            "--points", "4", "--data", str(data), "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "sample" and out["error"] == [0.0] * 4
+    expected = [sample_nll(set_parameter(paper_model(), "var1", v), x) for v in out["values"]]
+    assert out["objective"] == expected
+
+
+def test_surface_zero_noise_model_with_data(tmp_path, capsys):
+    path = tmp_path / "zero.json"
+    save_model(paper_model(sigma=0.0), path)
+    data = tmp_path / "x.txt"
+    data.write_text("0.5\n1.0\n1.5\n")
+    argv = ["surface", str(path), "--param", "sigma", "--range", "0.1", "1", "--points", "3",
+            "--data", str(data), "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["truth_value"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--param", "gamma1"], "--param: name: expected one of lambda1, lambda2, mu1, mu2, "
+                                "var1, var2, alpha1, alpha2, beta1, beta2, pi1, pi2, b2[0], "
+                                "sigma; found 'gamma1'"),
+        (["--param", "mu1", "--param2", "beta9"], "--param2: name: 'beta9' is out of range"),
+        (["--param", "beta1", "--param2", "W1[0,0]", "--points", "2"],
+         "--param2: expected a parameter other than --param, found 'W1[0,0]', which is beta1 "
+         "again"),
+        (["--param", "mu1", "--range", "1", "0"], "--range: expected finite LO < HI, found "
+                                                  "LO = 1.0, HI = 0.0"),
+        (["--param", "mu1", "--range", "0", "inf"], "--range: expected finite LO < HI"),
+        (["--param", "mu1", "--range2", "0", "1"], "--range2: only meaningful with --param2"),
+        (["--param", "mu1", "--points", "1"], "--points: expected an integer >= 2, found 1"),
+        (["--param", "var1", "--range", "-1", "1", "--points", "3"],
+         "values[0] = -1.0: invalid parameter value (var1: expected a variance > 0"),
+        (["--param", "sigma", "--range", "0", "1", "--points", "3"],
+         "the population NLL needs noise_std > 0"),
+        (["--param", "mu1", "--data", "{missing}"], "--data: "),
+        (["--param", "mu1", "--data", "{garbage}"], "--data: "),
+        (["--param", "mu1", "--data", "{empty}"], "data: expected at least one observation"),
+    ],
+)
+def test_surface_bad_input_exits_2(paper_file, tmp_path, capsys, argv, message):
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("1.0\nnot a number\n")
+    empty = tmp_path / "empty.npy"
+    np.save(empty, np.zeros(0))
+    argv = [a.format(missing=tmp_path / "nope.npy", garbage=garbage, empty=empty) for a in argv]
+    assert main(["surface", str(paper_file), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("exactid surface: error: ")
+    assert message in err
+
+
+def test_surface_bad_model_files(tmp_path, capsys):
+    assert main(["surface", str(tmp_path / "missing.json"), "--param", "mu1"]) == 2
+    assert "missing.json: no such file" in capsys.readouterr().err
+    zero = tmp_path / "zero.json"
+    save_model(paper_model(sigma=0.0), zero)
+    assert main(["surface", str(zero), "--param", "mu1"]) == 2
+    err = capsys.readouterr().err
+    assert "the population NLL needs noise_std > 0, found noise_std = 0" in err
+    assert "--data" in err
+
+
+def test_version_and_help_do_not_import_numba_or_matplotlib():
+    code = (
+        "import sys\n"
+        "from exactid.cli import main\n"
+        "for argv in (['--version'], ['--help'], ['surface', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('numba', 'matplotlib', 'torch')]\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("ok")
+    assert "--param2" in out.stdout

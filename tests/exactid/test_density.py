@@ -20,6 +20,7 @@ from exactid import (
     log_pdf_numpy,
     pdf,
 )
+from exactid.equivalence import affine_maps
 
 from .reference import mp_log_pdf_closed_form, mp_log_pdf_quadrature
 from .strategies import absval_net, models_1d
@@ -205,25 +206,6 @@ def remark_36_priors(var):
     return p, p_prime
 
 
-def _affine_maps_between(p, q):
-    """All (alpha, beta) with alpha z + beta mapping GMM p onto GMM q (1-D, brute force)."""
-    from itertools import permutations
-
-    maps = []
-    for perm in permutations(range(q.n_components)):
-        perm = list(perm)
-        if not np.allclose(p.weights, q.weights[perm]):
-            continue
-        mu_p, mu_q = p.means[:, 0], q.means[perm, 0]
-        alpha = (mu_q[1] - mu_q[0]) / (mu_p[1] - mu_p[0])
-        beta = mu_q[0] - alpha * mu_p[0]
-        if alpha != 0 and np.allclose(alpha * mu_p + beta, mu_q) and np.allclose(
-            alpha**2 * p.variances, q.variances[perm]
-        ):
-            maps.append((alpha, beta))
-    return maps
-
-
 @pytest.mark.parametrize("var", [0.25, 1.0])
 @pytest.mark.parametrize("sigma", [0.0, 0.05, 0.3, 1.0])
 def test_remark_36_identical_densities(var, sigma):
@@ -236,10 +218,10 @@ def test_remark_36_identical_densities(var, sigma):
     assert np.isfinite(a).all()
     # ... while the priors are not related by any affine map (but the construction is sound:
     # each prior is affinely related to itself and to its mirror image).
-    assert _affine_maps_between(p, p_prime) == []
-    assert (1.0, 0.0) in _affine_maps_between(p, p)
+    assert affine_maps(p, p_prime) == []
+    assert (1.0, 0.0) in affine_maps(p, p)
     mirror = GaussianMixture(p.weights, -p.means, p.covs)
-    assert (-1.0, 0.0) in _affine_maps_between(p, mirror)
+    assert (-1.0, 0.0) in affine_maps(p, mirror)
     # The priors themselves differ, so the test is not vacuous.
     assert not np.allclose(p.log_pdf([-1.0]), p_prime.log_pdf([-1.0]))
 
