@@ -325,6 +325,43 @@ class Family:
             self.negative_slope,
         )
 
+    def canonical(self, point: FamilyPoint) -> FamilyPoint:
+        """The representative evaluated by the search for a grid point of this family.
+
+        Raises
+        ------
+        ValueError
+            If ``point`` is not on the grid.
+        """
+        n_var = len(self.variances)
+        pairs = []
+        for j, (w, mu, var) in enumerate(zip(point.weights, point.means, point.variances)):
+            count = round(w * self.weight_steps)
+            if (abs(count - w * self.weight_steps) > 1e-9 or mu not in self.means
+                    or var not in self.variances):
+                raise ValueError(f"point: component {j} (weight {w}, mean {mu}, variance {var}) "
+                                 "is not on the family's grid")
+            atom = self.means.index(mu) * n_var + self.variances.index(var)
+            pairs.append((count, 0 if count == 0 else atom))
+        units = []
+        for k, (a, b, c) in enumerate(zip(point.alpha, point.beta, point.pi)):
+            if a not in self.alphas or b not in self.betas or c not in self.biases:
+                raise ValueError(f"point: hidden unit {k} (alpha {a}, beta {b}, pi {c}) is not "
+                                 "on the family's grid")
+            units.append((a, self.betas[0], self.biases[0]) if a == 0.0 else (a, b, c))
+        if len(pairs) != self.n_components or len(units) != self.n_hidden:
+            raise ValueError(f"point: expected {self.n_components} components and "
+                             f"{self.n_hidden} hidden units, found {len(pairs)} and {len(units)}")
+        pairs.sort()
+        units.sort()
+        atoms = self.atoms()
+        return FamilyPoint(
+            tuple(c / self.weight_steps for c, _ in pairs),
+            tuple(float(atoms[a, 0]) for _, a in pairs),
+            tuple(float(atoms[a, 1]) for _, a in pairs),
+            tuple(u[0] for u in units), tuple(u[1] for u in units), tuple(u[2] for u in units),
+            point.noise_std, self.negative_slope)
+
     def random_point(self, seed=None) -> FamilyPoint:
         """A grid point drawn uniformly from the full grid (J.3.1, steps 1-4).
 
