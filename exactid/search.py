@@ -60,6 +60,11 @@ __all__ = [
     "quadrature_rule",
 ]
 
+#: Default objective tolerance defining the global minimizers.  It must exceed the quadrature
+#: error (about 1e-15 here) and stay below the smallest KL divergence that separates genuinely
+#: different grid models: KL values of 1e-11 occur between models that differ only by a tail
+#: mass of 3e-5, so a tolerance of 1e-9 would call such models global minimizers.
+DEFAULT_TOL = 1e-12
 #: Number of best points kept per decoder (more are recovered by re-running a decoder).
 KEEP_PER_DECODER = 16
 #: Decoders per parallel chunk: small enough that Ctrl-C and the progress bar respond within
@@ -684,7 +689,8 @@ def _nodes(family, ref_model, data):
     return np.ascontiguousarray(x), w, w.copy(), 0.0, 0
 
 
-def grid_search(family: Family | None = None, reference=None, *, data=None, tol: float = 1e-9,
+def grid_search(family: Family | None = None, reference=None, *, data=None,
+                tol: float = DEFAULT_TOL,
                 canonical: bool = True, progress: bool = False, crosscheck: int = 16,
                 keep: int = KEEP_PER_DECODER, equivalence_atol: float = 1e-9) -> SearchResult:
     """Exhaustive search of the NLL over every point of ``family``.
@@ -700,7 +706,8 @@ def grid_search(family: Family | None = None, reference=None, *, data=None, tol:
         Observations: the objective is the sample NLL ``-mean log q(x_i)`` instead.
     tol : float
         A point is a global minimizer if its objective is within ``tol`` of the minimum.  It
-        must exceed the quadrature error (the error estimates are reported).
+        must exceed the quadrature error (the error estimates are reported); see
+        :data:`DEFAULT_TOL`.
     canonical : bool
         Evaluate one representative per symmetry orbit (default) or every grid point.
     progress : bool
@@ -894,7 +901,7 @@ def _classify(result, ref_model, flat_obj, flat_idx, best_obj, best_err, rest, c
             result.gap_to_nonequivalent = float(max(hidden - minimum, 0.0))
 
 
-def reference_search(family: Family, reference, *, tol: float = 1e-9,
+def reference_search(family: Family, reference, *, tol: float = DEFAULT_TOL,
                      adaptive: bool = True):
     """Slow, obviously correct search: every grid point built as a model and evaluated alone.
 

@@ -1,0 +1,166 @@
+r"""Injectivity conditions (F2), (F3), (F4) of paper 003, Definition 3.1.
+
+For a continuous piecewise-affine :math:`f: \mathbb R \to \mathbb R` the three conditions are
+decided exactly from the pieces: each non-constant piece maps its interval one-to-one onto an
+interval of x, and each constant piece maps onto a single point (a null set of the image unless
+f is constant).  Counting, on every elementary x-interval between image endpoints, how many
+non-constant pieces cover it gives the number of preimages of almost every x:
+
+* (F4) injective: every x of the image has one preimage, i.e. f is strictly monotone (all
+  slopes non-zero with one sign).
+* (F3) observably injective: almost every x of the image has one preimage: every elementary
+  interval of the image is covered exactly once (and f is not constant).
+* (F2) weakly injective: some open interval of the image has unique preimages (an elementary
+  interval covered once), and the set of x with infinitely many preimages (values of constant
+  pieces) is null in the image, which holds unless f is constant.  The ball of
+  Definition 3.1 (i) is taken centred in the image, so that a constant f is not weakly
+  injective (paper 003, Example 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import ReluNet
+from .regions import pieces_1d
+
+__all__ = ["Injectivity1D", "injectivity_1d"]
+
+
+@dataclass(frozen=True)
+class Injectivity1D:
+    """Verdicts for a map ``R -> R`` with witnesses.
+
+    Attributes
+    ----------
+    weakly_injective, observably_injective, injective : bool
+        (F2), (F3), (F4).
+    unique_interval : tuple of float or None
+        An open x-interval (possibly with infinite ends) whose points have exactly one
+        preimage: the ball of (F2)(i), when it exists.
+    multiple_interval : tuple of float or None
+        An open x-interval whose points have two or more preimages (a witness against (F3)).
+    collision : tuple of float or None
+        Two points ``z1 != z2`` with ``f(z1) == f(z2)`` (a witness against (F4)).
+    """
+
+    weakly_injective: bool
+    observably_injective: bool
+    injective: bool
+    unique_interval: tuple | None = None
+    multiple_interval: tuple | None = None
+    collision: tuple | None = None
+
+
+def injectivity_1d(net: ReluNet) -> Injectivity1D:
+    """Decide (F2), (F3) and (F4) for a network ``R -> R`` from its exact rational pieces.
+
+    Parameters
+    ----------
+    net : ReluNet
+        Input and output dimension 1.
+
+    Returns
+    -------
+    Injectivity1D
+    """
+    if not isinstance(net, ReluNet):
+        raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
+    if net.input_dim != 1 or net.output_dim != 1:
+        raise NotImplementedError(
+            f"injectivity_1d needs a map R -> R, found R^{net.input_dim} -> R^{net.output_dim}")
+    pieces = pieces_1d(net, exact=True)
+    slopes = pieces.slopes[:, 0]
+    intercepts = pieces.intercepts[:, 0]
+    breaks = list(pieces.breakpoints)
+    n = len(slopes)
+    # Image of piece k as (low, high) with None for infinite ends (exact rationals).
+    images = []
+    for k in range(n):
+        lo = breaks[k - 1] if k > 0 else None
+        hi = breaks[k] if k < n - 1 else None
+        ends = []
+        for z, sign in ((lo, -1), (hi, 1)):
+            if z is None:
+                ends.append(None if slopes[k] != 0 else intercepts[k])
+            else:
+                ends.append(slopes[k] * z + intercepts[k])
+        if slopes[k] == 0:
+            images.append(("const", ends[0], ends[0], lo, hi))
+            continue
+        # Oriented so that low <= high; an infinite end is -inf or +inf by the slope's sign.
+        if slopes[k] > 0:
+            low, high = ends[0], ends[1]
+            low_inf, high_inf = lo is None, hi is None
+        else:
+            low, high = ends[1], ends[0]
+            low_inf, high_inf = hi is None, lo is None
+        images.append(("line", None if low_inf else low, None if high_inf else high, lo, hi))
+
+    moving = [im for im in images if im[0] == "line"]
+    if not moving:
+        # A constant map: every image point has infinitely many preimages.
+        return Injectivity1D(False, False, False, None, None, (0.0, 1.0))
+
+    finite = sorted({v for im in moving for v in im[1:3] if v is not None})
+    # Elementary intervals between consecutive finite endpoints (and the two unbounded ones).
+    cells = []
+    cuts = [None] + finite + [None]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        if a is None and b is None:
+            probe = 0
+        elif a is None:
+            probe = b - 1
+        elif b is None:
+            probe = a + 1
+        else:
+            probe = (a + b) / 2
+        count = sum(1 for im in moving if (im[1] is None or im[1] < probe)
+                    and (im[2] is None or probe < im[2]))
+        cells.append((a, b, count))
+    unique = next(((a, b) for a, b, c in cells if c == 1), None)
+    multiple = next(((a, b) for a, b, c in cells if c >= 2), None)
+    monotone = all(s > 0 for s in slopes) or all(s < 0 for s in slopes)
+
+    def as_float(interval):
+        if interval is None:
+            return None
+        a, b = interval
+        return (-np.inf if a is None else float(a), np.inf if b is None else float(b))
+
+    collision = None
+    if not monotone:
+        collision = _collision(images, multiple, slopes, intercepts)
+    return Injectivity1D(
+        weakly_injective=unique is not None,
+        observably_injective=multiple is None,
+        injective=monotone,
+        unique_interval=as_float(unique),
+        multiple_interval=as_float(multiple),
+        collision=collision,
+    )
+
+
+def _collision(images, multiple, slopes, intercepts):
+    """Two distinct points with the same image (f is not strictly monotone)."""
+    for kind, value, _, lo, hi in images:
+        if kind == "const":
+            # A flat piece: any two points of it.
+            if lo is None and hi is None:
+                return (0.0, 1.0)
+            if lo is None:
+                return (float(hi - 1), float(hi))
+            if hi is None:
+                return (float(lo), float(lo + 1))
+            return (float(lo), float(hi))
+    # Otherwise two pieces overlap on the interval ``multiple``: pull back its midpoint.
+    a, b = multiple
+    x = 0 if a is None and b is None else (b - 1 if a is None else (a + 1 if b is None
+                                                                     else (a + b) / 2))
+    zs = []
+    for k, (kind, low, high, _, _) in enumerate(images):
+        if kind == "line" and (low is None or low < x) and (high is None or x < high):
+            zs.append(float((x - intercepts[k]) / slopes[k]))
+    return (zs[0], zs[1])
