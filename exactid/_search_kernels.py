@@ -66,8 +66,10 @@ def decoder_pieces1(alpha, beta, pi, negative_slope, breaks, slopes, intercepts)
             pos -= 1
         breaks[pos] = t
         n_breaks += 1
-    n_pieces = 0
-    for p in range(n_breaks + 1):
+    # First the map of every piece between the raw breakpoints, then the merge (merging while
+    # scanning would move breakpoints that later test points still need).
+    n_raw = n_breaks + 1
+    for p in range(n_raw):
         # A point strictly inside piece p decides every unit's activation on the piece.
         if n_breaks == 0:
             z = 0.0
@@ -86,14 +88,17 @@ def decoder_pieces1(alpha, beta, pi, negative_slope, breaks, slopes, intercepts)
             gain = 1.0 if pre > 0.0 else negative_slope
             slope += alpha[k] * (gain * beta[k])
             intercept += alpha[k] * (gain * pi[k])
-        if n_pieces > 0 and slopes[n_pieces - 1] == slope and intercepts[n_pieces - 1] == intercept:
-            # Same map as the previous piece: drop the breakpoint between them.
-            for m in range(n_pieces - 1, n_breaks - 1):
-                breaks[m] = breaks[m + 1]
-            n_breaks -= 1
+        slopes[p] = slope
+        intercepts[p] = intercept
+    # Merge neighbours with equal maps: piece p joins the last kept piece, and the breakpoint
+    # between them (raw breakpoint p - 1) is dropped.
+    n_pieces = 1
+    for p in range(1, n_raw):
+        if slopes[p] == slopes[n_pieces - 1] and intercepts[p] == intercepts[n_pieces - 1]:
             continue
-        slopes[n_pieces] = slope
-        intercepts[n_pieces] = intercept
+        breaks[n_pieces - 1] = breaks[p - 1]
+        slopes[n_pieces] = slopes[p]
+        intercepts[n_pieces] = intercepts[p]
         n_pieces += 1
     return n_pieces
 

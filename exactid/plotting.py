@@ -174,3 +174,52 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
         ax.legend(fontsize=8)
     fig.tight_layout()
     _save_atomically(fig, path)
+
+
+def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=None):
+    """Two panels: the fraction of replicates whose sample-NLL minimizer is equivalent to the
+    truth, and KL(truth || minimizer) per replicate (log scale), against the sample size.
+
+    Parameters
+    ----------
+    sizes : ndarray, shape (S,)
+    fraction_equivalent : ndarray, shape (S,)
+    kl_values : sequence of ndarray
+        Per size, the KL of each replicate (zeros are drawn at the axis floor).
+    path : str or os.PathLike
+    title : str, optional
+    """
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(sizes, fraction_equivalent, "o-", lw=2)
+    left.set_xscale("log")
+    left.set_ylim(-0.05, 1.05)
+    left.set_xlabel("sample size n")
+    left.set_ylabel("fraction of replicates")
+    left.set_title("sample-NLL minimizer equivalent to the truth")
+    positive = np.concatenate([np.asarray(k)[np.asarray(k) > 0] for k in kl_values] or [[1.0]])
+    floor = positive.min() / 10 if positive.size else 1e-12
+    zero_label, pos_label = "KL = 0 (drawn at the floor)", "replicate"
+    for n, kls in zip(sizes, kl_values):
+        kls = np.asarray(kls, dtype=float)
+        pos = kls[kls > 0]
+        right.plot(np.full(pos.shape, n), pos, "o", color="C0", alpha=0.6, label=pos_label)
+        zeros = np.count_nonzero(kls <= 0)
+        if zeros:
+            right.plot(np.full(zeros, n), np.full(zeros, floor), "v", color="C2", ms=8,
+                       alpha=0.7, label=zero_label)
+            zero_label = None
+        if pos.size:
+            pos_label = None
+    medians = [np.median(np.asarray(k, dtype=float)) for k in kl_values]
+    right.plot(sizes, np.maximum(medians, floor), "-", color="C1", lw=2, label="median")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("sample size n")
+    right.set_ylabel("KL(truth || minimizer)")
+    right.set_title("population KL of the sample-NLL minimizer")
+    right.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save_atomically(fig, path)

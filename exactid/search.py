@@ -339,6 +339,12 @@ class Family:
             If ``point`` is not on the grid.
         """
         n_var = len(self.variances)
+        if point.noise_std not in self.noise_stds:
+            raise ValueError(f"point: noise_std {point.noise_std} is not on the family's grid "
+                             f"{list(self.noise_stds)}")
+        if point.negative_slope != self.negative_slope:
+            raise ValueError(f"point: negative_slope {point.negative_slope} differs from the "
+                             f"family's {self.negative_slope}")
         pairs = []
         for j, (w, mu, var) in enumerate(zip(point.weights, point.means, point.variances)):
             count = round(w * self.weight_steps)
@@ -354,6 +360,9 @@ class Family:
                 raise ValueError(f"point: hidden unit {k} (alpha {a}, beta {b}, pi {c}) is not "
                                  "on the family's grid")
             units.append((a, self.betas[0], self.biases[0]) if a == 0.0 else (a, b, c))
+        if sum(c for c, _ in pairs) != self.weight_steps:
+            raise ValueError(f"point: weights {list(point.weights)} are not on the family's grid "
+                             "(they do not sum to 1)")
         if len(pairs) != self.n_components or len(units) != self.n_hidden:
             raise ValueError(f"point: expected {self.n_components} components and "
                              f"{self.n_hidden} hidden units, found {len(pairs)} and {len(units)}")
@@ -782,6 +791,13 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
         return best_obj - best_err
 
     minimum = float(best_obj.min())
+    if not np.isfinite(minimum):
+        # Nothing finite was evaluated (interrupted before the first chunk ended).
+        return SearchResult(minimum=minimum, minimizers=[], tol=float(tol),
+                            n_grid_points=family.n_grid_points if canonical else total_points,
+                            n_evaluated=n_evaluated, n_nodes=n_real_nodes, elapsed=elapsed,
+                            throughput=0.0, certified=False, max_error=0.0,
+                            interrupted=interrupted)
     # Decoders whose unkept points might still be minimizers: re-run them in full.
     boundary = minimum + tol
     for s, d in zip(*np.nonzero(rest < boundary + _max_finite(best_err))):

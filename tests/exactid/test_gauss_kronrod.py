@@ -4,9 +4,8 @@ References, each independent of how the rule is computed: the exact moments
 :math:`\\int_{-1}^1 x^d dx` (the rule's defining property is its polynomial degree: 31 for the
 Kronrod rule, 19 for the embedded 10-point Gauss rule, and *not* one more, which shows that the
 degree is exactly that), NumPy's Gauss-Legendre rule (``numpy.polynomial.legendre.leggauss``,
-Golub-Welsch eigenvalues plus a Newton step), and the published QUADPACK table (``qk21``,
-"evaluated with 80 decimal digit arithmetic by L. W. Fullerton, Bell Labs, Nov. 1981", the
-constants of QUADPACK, GSL and SciPy).
+Golub-Welsch eigenvalues plus a Newton step), and the published 21-point table of QUADPACK
+(Piessens et al. 1983, routine qk21; 80-digit values by Fullerton, 1981).
 
 Tolerances.  The weights and nodes are rounded once from 60 digits, so each is within half an
 ulp of the truth; a rule sum of 21 terms of size <= 2 carries a rounding error of a few

@@ -32,7 +32,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import (
@@ -125,18 +125,8 @@ def kernel_pieces(alpha, beta, pi, slope, fill=np.nan):
     return breaks[: n - 1], slopes[:n], intercepts[:n]
 
 
-def merges_inner_breakpoint(alpha, beta, pi, slope) -> bool:
-    """True if a unit's kink is removed by merging (cancelling units) and is not the last kink:
-    the case of the known decoder_pieces1 bug (see test_decoder_pieces_inner_merge)."""
-    active = (alpha != 0) & (beta != 0)
-    if not active.any():
-        return False
-    kinks = np.unique(-pi[active] / beta[active] + 0.0)
-    kept = pieces_1d(decoder_net(alpha, beta, pi, slope)).breakpoints
-    return any(t not in kept and t < kinks.max() for t in kinks)
-
-
-def assert_pieces_equal(got, ref: "np.ndarray", alpha, beta, pi):
+def assert_pieces_equal(got, ref, alpha, beta, pi):
+    """``got`` = kernel (breaks, slopes, intercepts), ``ref`` = a Pieces1D."""
     breaks, slopes, intercepts = got
     scale = 1.0 + float(np.sum(np.abs(alpha) * (np.abs(beta) + np.abs(pi))))
     assert breaks.size == ref.breakpoints.size, (breaks, ref.breakpoints)
@@ -148,8 +138,6 @@ def assert_pieces_equal(got, ref: "np.ndarray", alpha, beta, pi):
 @given(grid_decoders())
 def test_decoder_pieces_match_pieces_1d(dec):
     alpha, beta, pi, slope = dec
-    # Decoders hit by the known bug are covered by the xfail test below.
-    assume(not merges_inner_breakpoint(alpha, beta, pi, slope))
     ref = pieces_1d(decoder_net(alpha, beta, pi, slope))
     assert_pieces_equal(kernel_pieces(alpha, beta, pi, slope), ref, alpha, beta, pi)
 
@@ -171,11 +159,6 @@ def test_decoder_pieces_table(alpha, beta, pi, slope):
         assert_pieces_equal(kernel_pieces(alpha, beta, pi, slope, fill), ref, alpha, beta, pi)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "decoder_pieces1 bug: after merging two pieces it removes the breakpoint from `breaks` "
-    "but keeps iterating over the original piece indices, so the interior point of every "
-    "later piece is read from the shifted array (one entry past n_breaks, uninitialised "
-    "memory): later pieces get the map of a random side"))
 @pytest.mark.parametrize("alpha, beta, pi, slope", [
     # f(z) = relu(z) - relu(-z) + relu(z - 1) = z + relu(z - 1): kinks {0, 1}, 0 removable.
     ((1.0, -1.0, 1.0), (1.0, -1.0, 1.0), (0.0, 0.0, -1.0), 0.0),
@@ -190,9 +173,6 @@ def test_decoder_pieces_inner_merge(alpha, beta, pi, slope):
         assert_pieces_equal(kernel_pieces(alpha, beta, pi, slope, fill), ref, alpha, beta, pi)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "consequence of the decoder_pieces1 bug for H = 3: the fast objectives of the grid points "
-    "whose decoder has a removable inner kink are wrong (measured up to 0.3 nats)"))
 def test_fast_objective_every_point_h3():
     family = Family(n_components=1, n_hidden=3, weight_steps=1, means=(0.0,), variances=(0.25,),
                     alphas=(-1.0, 1.0), betas=(-1.0, 1.0), biases=(-1.0, 0.0),
@@ -377,25 +357,16 @@ def test_canonical_rejects_off_grid_point(changes, match):
         family.canonical(_eq_point(**changes))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Family.canonical bug: weights that are each on the step grid but do not sum to 1 are not "
-    "rejected (only each weight * weight_steps being an integer is checked)"))
 def test_canonical_rejects_weights_off_the_simplex():
     with pytest.raises(ValueError, match="not on the family's grid"):
         Family(**FAM_EQ).canonical(_eq_point(weights=(0.5, 0.0)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Family.canonical bug: point.noise_std is never checked against family.noise_stds; an "
-    "off-grid noise level is returned unchanged"))
 def test_canonical_rejects_off_grid_noise():
     with pytest.raises(ValueError, match="not on the family's grid"):
         Family(**FAM_EQ).canonical(_eq_point(noise_std=0.7))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Family.canonical bug: point.negative_slope is silently replaced by the family's, so the "
-    "'representative' of a leaky point is a ReLU model with a different density"))
 def test_canonical_rejects_other_activation():
     with pytest.raises(ValueError):
         Family(**FAM_EQ).canonical(_eq_point(negative_slope=0.5))
@@ -570,11 +541,6 @@ def test_interrupted_search_reports_partial_result(monkeypatch):
     assert "INTERRUPTED" in result.summary()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "grid_search interrupted before the first chunk completes computes inf - inf in the "
-    "certification step (search.py: np.abs(flat_obj - boundary) with minimum = inf) and "
-    "emits RuntimeWarning 'invalid value encountered in subtract' (an error under "
-    "filterwarnings=error)"))
 def test_interrupted_before_first_chunk(monkeypatch):
     family = Family(**FAM_EQ)
     _interrupt_on_call(monkeypatch, 1)
