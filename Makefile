@@ -23,6 +23,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_density.py
+	$(BIN)/python scripts/bench_search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
