@@ -68,29 +68,30 @@ def gauss_kronrod(n: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         leg = [mpmath.mpf(c.numerator) / c.denominator for c in reversed(legendre)]
         gauss = [mpmath.re(r) for r in mpmath.polyroots(leg, maxsteps=500, extraprec=200)]
         nodes = sorted(added + gauss)
-        # Weights: exact integration of Legendre polynomials P_0..P_2n (a well-conditioned basis).
-        count = len(nodes)
-        mat = mpmath.matrix(count, count)
-        vec = mpmath.matrix(count, 1)
-        for k in range(count):
-            for i, x in enumerate(nodes):
-                mat[k, i] = mpmath.legendre(k, x)
-            vec[k] = 2 if k == 0 else 0
-        kronrod = mpmath.lu_solve(mat, vec)
-        gauss_w = []
+        kronrod = _interpolatory_weights(nodes)
         g_sorted = sorted(gauss)
-        gm = mpmath.matrix(n, n)
-        gv = mpmath.matrix(n, 1)
-        for k in range(n):
-            for i, x in enumerate(g_sorted):
-                gm[k, i] = mpmath.legendre(k, x)
-            gv[k] = 2 if k == 0 else 0
-        gw = mpmath.lu_solve(gm, gv)
+        gw = _interpolatory_weights(g_sorted)
+        gauss_w = []
         gauss_at = {float(x): float(w) for x, w in zip(g_sorted, gw)}
         for x in nodes:
             gauss_w.append(gauss_at.get(float(x), 0.0))
         return (np.array([float(x) for x in nodes]), np.array([float(w) for w in kronrod]),
                 np.array(gauss_w))
+
+
+def _interpolatory_weights(nodes):
+    """Weights integrating the Legendre polynomials P_0 .. P_{len-1} exactly on [-1, 1] (a
+    well-conditioned basis), at the current mpmath precision."""
+    import mpmath
+
+    count = len(nodes)
+    mat = mpmath.matrix(count, count)
+    vec = mpmath.matrix(count, 1)
+    for k in range(count):
+        for i, x in enumerate(nodes):
+            mat[k, i] = mpmath.legendre(k, x)
+        vec[k] = 2 if k == 0 else 0
+    return mpmath.lu_solve(mat, vec)
 
 
 def _solve_exact(a: list[list[Fraction]], b: list[Fraction]) -> list[Fraction]:

@@ -231,13 +231,25 @@ def _parse_components(text: str) -> tuple[int, ...]:
     return values
 
 
-def _write_json_atomically(path: str, payload) -> None:
+def _check_json_destination(path: str) -> None:
+    """Fail before any computation if ``path`` cannot be written."""
     import os
-    import tempfile
 
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ValueError(f"--json: the directory {directory!r} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"--json: {path!r} is a directory; give a file name")
+    if not os.access(directory, os.W_OK):
+        raise ValueError(f"--json: the directory {directory!r} is not writable")
+
+
+def _write_json_atomically(path: str, payload) -> None:
+    import os
+    import tempfile
+
+    _check_json_destination(path)
+    directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(suffix=".json", dir=directory)
     try:
         with os.fdopen(fd, "w") as fh:
@@ -258,6 +270,8 @@ def _cmd_simulate(args) -> int:
         raise ValueError(f"--models: expected an integer >= 1, found {n_models}")
     if args.tol <= 0:
         raise ValueError(f"--tol: expected a number > 0, found {args.tol}")
+    if args.json:
+        _check_json_destination(args.json)
     truth_decoder = None
     if args.decoder == "absval":
         truth_decoder = {"alpha": (1.0, 1.0), "beta": (-1.0, 1.0), "pi": (0.0, 0.0)}

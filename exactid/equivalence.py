@@ -31,7 +31,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .models import GaussianMixture, LatentModel, ReluNet
-from .regions import Pieces1D, density_pieces
+from .regions import Pieces1D, density_pieces, interior_point
 
 __all__ = [
     "permute_components",
@@ -690,14 +690,7 @@ def same_pushforward(model_a: LatentModel, model_b: LatentModel) -> PushforwardC
                    if v is not None})
     bounds = [None] + cuts + [None]
     for left, right in zip(bounds[:-1], bounds[1:]):
-        if left is None and right is None:
-            probe = 0
-        elif left is None:
-            probe = right - 1
-        elif right is None:
-            probe = left + 1
-        else:
-            probe = (left + right) / 2
+        probe = interior_point(left, right)
         tables = []
         for lines, _ in parts:
             table: dict = {}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .models import ReluNet
-from .regions import pieces_1d
+from .regions import interior_point, pieces_1d
 
 __all__ = ["Injectivity1D", "injectivity_1d"]
 
@@ -109,14 +109,7 @@ def injectivity_1d(net: ReluNet) -> Injectivity1D:
     cells = []
     cuts = [None] + finite + [None]
     for a, b in zip(cuts[:-1], cuts[1:]):
-        if a is None and b is None:
-            probe = 0
-        elif a is None:
-            probe = b - 1
-        elif b is None:
-            probe = a + 1
-        else:
-            probe = (a + b) / 2
+        probe = interior_point(a, b)
         count = sum(1 for im in moving if (im[1] is None or im[1] < probe)
                     and (im[2] is None or probe < im[2]))
         cells.append((a, b, count))
@@ -156,9 +149,7 @@ def _collision(images, multiple, slopes, intercepts):
                 return (float(lo), float(lo + 1))
             return (float(lo), float(hi))
     # Otherwise two pieces overlap on the interval ``multiple``: pull back its midpoint.
-    a, b = multiple
-    x = 0 if a is None and b is None else (b - 1 if a is None else (a + 1 if b is None
-                                                                     else (a + b) / 2))
+    x = interior_point(*multiple)
     zs = []
     for k, (kind, low, high, _, _) in enumerate(images):
         if kind == "line" and (low is None or low < x) and (high is None or x < high):

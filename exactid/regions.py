@@ -27,7 +27,7 @@ import numpy as np
 
 from .models import ReluNet
 
-__all__ = ["Pieces1D", "pieces_1d", "density_pieces", "EXACT_MAX_WEIGHTS"]
+__all__ = ["Pieces1D", "pieces_1d", "density_pieces", "interior_point", "EXACT_MAX_WEIGHTS"]
 
 #: Networks with at most this many weights get exact rational pieces rounded once to float in
 #: :func:`density_pieces` (about 0.1 s at this size; the cost grows with pieces x weights).
@@ -238,3 +238,17 @@ def density_pieces(net: ReluNet) -> Pieces1D:
     if n_weights <= EXACT_MAX_WEIGHTS:
         return pieces_1d(net, exact=True).as_float()
     return pieces_1d(net)
+
+
+def interior_point(left, right):
+    """A point strictly inside the interval ``(left, right)``; ``None`` is an infinite end.
+
+    Works for floats and :class:`fractions.Fraction` alike (exact for Fractions).
+    """
+    if left is None and right is None:
+        return 0
+    if left is None:
+        return right - 1
+    if right is None:
+        return left + 1
+    return (left + right) / 2

@@ -175,7 +175,7 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
 
 def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), *,
               family_kwargs: dict | None = None, tol: float = DEFAULT_TOL, progress: bool = True,
-              truth_decoder: dict | None = None, log=sys.stderr) -> list[dict]:
+              truth_decoder: dict | None = None, log=None) -> list[dict]:
     """Run :func:`study_record` for ``n_models`` models.
 
     Model ``i`` uses seed ``seed + i`` and ``J = components[i % len(components)]``.
@@ -193,12 +193,14 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
     truth_decoder : dict, optional
         ``{"alpha": ..., "beta": ..., "pi": ...}``: every truth gets this decoder (its prior is
         still drawn at random), e.g. |z| to violate (F2) on purpose.
-    log : file-like
+    log : file-like, optional
+        Default ``sys.stderr`` (looked up at call time).
 
     Returns
     -------
     list of dict
     """
+    log = sys.stderr if log is None else log
     records = []
     families = {J: Family(n_components=J, **(family_kwargs or {})) for J in set(components)}
     start = time.perf_counter()
@@ -285,7 +287,7 @@ def summarize(records: list[dict]) -> str:
 
 def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 300, 1000, 3000),
                         replicates: int = 5, seed: int = 0, progress: bool = True,
-                        log=sys.stderr) -> list[dict]:
+                        log=None) -> list[dict]:
     """Where is the minimizer of the *sample* NLL, as the sample grows? (paper 003, Section 5)
 
     For each sample size n and replicate r, draw n observations from the truth (seeded by
@@ -301,7 +303,8 @@ def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 
     replicates : int
     seed : int
     progress : bool
-    log : file-like
+    log : file-like, optional
+        Default ``sys.stderr`` (looked up at call time).
 
     Returns
     -------
@@ -315,6 +318,7 @@ def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 
     """
     from .divergence import kl_divergence, sample_nll
 
+    log = sys.stderr if log is None else log
     truth_model = truth.model()
     family.canonical(truth)  # raises if the truth is not on the grid
     records = []

@@ -314,34 +314,26 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys, monkeypatch, argv, message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_simulate_json_into_missing_directory(tmp_path, capsys, monkeypatch):
-    import exactid.simulate
-
-    monkeypatch.setattr(exactid.simulate, "run_study", lambda *a, **k: [])
-    out = tmp_path / "no" / "such" / "dir" / "out.json"
-    assert main(["simulate", "--models", "1", "--json", str(out)]) == 2
-    captured = capsys.readouterr()
-    assert "exactid simulate: error: --json: the directory" in captured.err
-    assert "does not exist" in captured.err
-    assert not out.parent.exists() and list(tmp_path.iterdir()) == []
-    assert "records written" not in captured.out
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "exactid simulate checks the --json destination only after the whole study has run "
-    "(_write_json_atomically), so a typo in the path throws away minutes of computation; and "
-    "a directory given as --json fails with a bare OSError message that does not name the "
-    "option"))
-@pytest.mark.parametrize("where", ["missing_directory", "is_a_directory"])
-def test_simulate_checks_json_destination_before_running(tmp_path, capsys, monkeypatch, where):
+@pytest.mark.parametrize("where, message", [
+    ("missing_directory", "--json: the directory"),
+    ("is_a_directory", "is a directory; give a file name"),
+])
+def test_simulate_checks_json_destination_before_running(tmp_path, capsys, monkeypatch, where,
+                                                         message):
+    """A bad --json destination is reported before the (long) study runs, naming the option,
+    and nothing is written."""
     import exactid.simulate
 
     calls = []
     monkeypatch.setattr(exactid.simulate, "run_study", lambda *a, **k: calls.append(1) or [])
-    out = tmp_path / "missing" / "out.json" if where == "missing_directory" else tmp_path
+    out = tmp_path / "no" / "such" / "out.json" if where == "missing_directory" else tmp_path
     assert main(["simulate", "--models", "1", "--json", str(out)]) == 2
-    assert "--json" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert captured.err.startswith("exactid simulate: error: --json: ")
+    assert message in captured.err
     assert calls == []
+    assert list(tmp_path.iterdir()) == []
+    assert "records written" not in captured.out
 
 
 def test_simulate_interrupt_writes_nothing(tmp_path, capsys, monkeypatch):

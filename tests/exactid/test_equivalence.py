@@ -683,6 +683,7 @@ def test_public_api():
         "permute_components", "permute_hidden_units", "rescale_hidden_unit",
         "affine_reparametrize", "affine_maps", "priors_equivalent", "decoders_match",
         "Equivalence", "models_equivalent", "DistributionCheck", "same_distribution",
+        "PushforwardComparison", "same_pushforward",
     }
     for name in equivalence.__all__:
         assert getattr(equivalence, name).__doc__

@@ -15,8 +15,6 @@ References, independent of the code under test:
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 import pytest
 from hypothesis import Phase, assume, given, settings
