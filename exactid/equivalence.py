@@ -643,8 +643,9 @@ def _pushforward_parts(model: LatentModel):
             continue
         ends = [None if z is None else a * z + b for z in (lo, hi)]
         low, high = (ends[0], ends[1]) if a > 0 else (ends[1], ends[0])
-        # The density of a z = (x - b)/a, z ~ N(mu, v), restricted to the piece's image.
-        terms = [(w / abs(a), a * mu + b, a * a * v) for w, mu, v in comps]
+        # x = a z + b with z ~ w N(mu, v) has density w N(x; a mu + b, a^2 v) on the image
+        # (the Jacobian 1/|a| is part of that normal density).
+        terms = [(w, a * mu + b, a * a * v) for w, mu, v in comps]
         lines.append((low, high, terms))
     return lines, atoms
 
@@ -714,11 +715,14 @@ def same_pushforward(model_a: LatentModel, model_b: LatentModel) -> PushforwardC
                     if w == 0:
                         continue
                     sd = mp.sqrt(mp.mpf(float(v)))
-                    upper = 1 if hi is None else mp.ncdf((mp.mpf(hi.numerator) / hi.denominator
-                                                          - float(mu)) / sd)
-                    lower = 0 if lo is None else mp.ncdf((mp.mpf(lo.numerator) / lo.denominator
-                                                          - float(mu)) / sd)
-                    total += mp.mpf(float(w)) * (upper - lower)
+                    a = mp.ninf if lo is None else (mp.mpf(lo.numerator) / lo.denominator
+                                                    - float(mu)) / sd
+                    b = mp.inf if hi is None else (mp.mpf(hi.numerator) / hi.denominator
+                                                   - float(mu)) / sd
+                    # Take the difference in the tail where both probabilities are small, so
+                    # no digits cancel (Phi(b) - Phi(a) = Phi(-a) - Phi(-b)).
+                    mass = mp.ncdf(-a) - mp.ncdf(-b) if a > 0 else mp.ncdf(b) - mp.ncdf(a)
+                    total += mp.mpf(float(w)) * mass
                 masses[loc] = masses.get(loc, mp.mpf(0)) + total
         return masses
 

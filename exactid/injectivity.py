@@ -121,7 +121,7 @@ def injectivity_1d(net: ReluNet) -> Injectivity1D:
         if interval is None:
             return None
         a, b = interval
-        return (-np.inf if a is None else float(a), np.inf if b is None else float(b))
+        return (-np.inf if a is None else _float(a), np.inf if b is None else _float(b))
 
     collision = None
     if not monotone:
@@ -140,18 +140,27 @@ def _collision(images, multiple, slopes, intercepts):
     """Two distinct points with the same image (f is not strictly monotone)."""
     for kind, value, _, lo, hi in images:
         if kind == "const":
-            # A flat piece: any two points of it.
+            # A flat piece: any two points of it (a step of max(1, |end|) keeps two distinct
+            # floats even beyond 2**53).
             if lo is None and hi is None:
                 return (0.0, 1.0)
             if lo is None:
-                return (float(hi - 1), float(hi))
+                return (_float(hi - max(1, abs(hi))), _float(hi))
             if hi is None:
-                return (float(lo), float(lo + 1))
-            return (float(lo), float(hi))
+                return (_float(lo), _float(lo + max(1, abs(lo))))
+            return (_float(lo), _float(hi))
     # Otherwise two pieces overlap on the interval ``multiple``: pull back its midpoint.
     x = interior_point(*multiple)
     zs = []
     for k, (kind, low, high, _, _) in enumerate(images):
         if kind == "line" and (low is None or low < x) and (high is None or x < high):
-            zs.append(float((x - intercepts[k]) / slopes[k]))
+            zs.append(_float((x - intercepts[k]) / slopes[k]))
     return (zs[0], zs[1])
+
+
+def _float(value) -> float:
+    """``float(value)`` for an exact rational, saturating to +-inf beyond the float range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf

@@ -266,8 +266,7 @@ def _strict_json(text):
 
 
 def test_simulate_end_to_end(tmp_path, capsys):
-    """One model of the default J.3.1 family with J = 2 (a few seconds).  The progress lines
-    are not checked: they go to the sys.stderr of import time (xfail in test_simulate.py)."""
+    """One model of the default J.3.1 family with J = 2 (a few seconds)."""
     from exactid.search import Family
 
     out = tmp_path / "study.json"
@@ -288,6 +287,7 @@ def test_simulate_end_to_end(tmp_path, capsys):
     assert lines[-1] == f"records written to {out}"
     assert ("CONTRADICTION" in captured.out) == record["contradiction"]
     assert "J.3.1 study: 1 models, seed 0, J in [2]" in captured.err
+    assert "[1/1] seed 0 J=2" in captured.err
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import ReluNet, pieces_1d
@@ -349,12 +349,7 @@ def test_deep_float_matches_reference(net):
 
 
 def verdicts_only(net: ReluNet) -> None:
-    try:
-        check_against_reference(net, witnesses=False)
-    except OverflowError:
-        # The known bug of test_float_overflow (a float() of an exact rational beyond the
-        # float range): documented there, not repeated here.
-        assume(False)
+    check_against_reference(net, witnesses=False)
 
 
 # Any float weights, tiny ones included (breakpoints up to ~1e300 and beyond): the verdicts
@@ -370,12 +365,9 @@ def test_deep_any_float_verdicts(net):
     verdicts_only(net)
 
 
-# -- known bugs ----------------------------------------------------------------------------------
+# -- regressions: far breakpoints and the float range -----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "injectivity._collision returns (float(hi - 1), float(hi)) on a flat ray ending at a "
-    "breakpoint hi >= 2**53 in magnitude: hi - 1 rounds back to hi, so z1 == z2"))
 @pytest.mark.parametrize("w_in, w_out", [(2.0**-53, 1.0), (-(2.0**-53), -1.0)])
 def test_collision_on_far_flat_ray(w_in, w_out):
     # f(z) = w_out ReLU(w_in z + 1): flat on the ray beyond z = -2**53 (or 2**53).
@@ -384,11 +376,6 @@ def test_collision_on_far_flat_ray(w_in, w_out):
     assert res.injective is False
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
-    "injectivity_1d converts exact rationals with float(): a breakpoint beyond the float range "
-    "(subnormal input weight, or |b / w| > 1.8e308), or the pulled-back collision point "
-    "(x - b) / a of a piece with slope ~1e-400, raises OverflowError instead of returning "
-    "the verdicts"))
 @pytest.mark.parametrize("net", [
     # ReLU(w z + b) with breakpoint -b / w beyond 1.8e308: ReLU-like, (F2), (F3), not (F4).
     ReluNet([[[5e-324]], [[1.0]]], [[1.0], [0.0]]),
