@@ -245,13 +245,16 @@ def _check_json_destination(path: str) -> None:
 
 
 def _write_json_atomically(path: str, payload) -> None:
+    """Write JSON through a temporary file in the same directory, then rename: ``path`` never
+    holds a partial file.  Permissions follow the umask, as for a plain ``open``."""
     import os
-    import tempfile
+    import uuid
 
     _check_json_destination(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=directory)
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w") as fh:
             json.dump(payload, fh, indent=1)
         os.replace(tmp, path)

@@ -787,9 +787,6 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
     elapsed = time.perf_counter() - start
     n_evaluated = done * n_cfg
 
-    def lower_bounds():
-        return best_obj - best_err
-
     minimum = float(best_obj.min())
     if not np.isfinite(minimum):
         # Nothing finite was evaluated (interrupted before the first chunk ended).
@@ -893,7 +890,6 @@ def _classify(result, ref_model, flat_obj, flat_idx, best_obj, best_err, rest, c
     # Walk the kept points in ascending order until the first non-equivalent one.  Points not
     # kept have objective >= their decoder's last kept value, so a decoder whose kept points
     # are all equivalent bounds the unseen ones by that value.
-    seen_all_equivalent: dict = {}
     for k in range(flat_obj.size):
         if flat_idx[k] < 0 or not np.isfinite(flat_obj[k]):
             break
@@ -906,15 +902,15 @@ def _classify(result, ref_model, flat_obj, flat_idx, best_obj, best_err, rest, c
             result.best_nonequivalent = cand
             result.gap_to_nonequivalent = float(cand.objective - minimum)
             break
-        seen_all_equivalent[k] = True
     # A decoder whose every kept point is at most as good as the best non-equivalent one might
     # hide a better non-equivalent point beyond its kept list.
-    if result.gap_to_nonequivalent is not None:
-        threshold = result.best_nonequivalent.objective
-        hidden = np.nanmin(np.where(np.isfinite(rest), rest, np.inf))
-        if hidden < threshold:
-            result.gap_is_lower_bound = True
-            result.gap_to_nonequivalent = float(max(hidden - minimum, 0.0))
+    hidden = float(np.min(rest)) if rest.size else np.inf
+    threshold = (result.best_nonequivalent.objective if result.best_nonequivalent is not None
+                 else np.inf)
+    if hidden < threshold:
+        # Including the case where every kept point is equivalent but some were not kept.
+        result.gap_is_lower_bound = True
+        result.gap_to_nonequivalent = float(max(hidden - minimum, 0.0))
 
 
 def reference_search(family: Family, reference, *, tol: float = DEFAULT_TOL,

@@ -27,6 +27,8 @@ from .search import DEFAULT_TOL, Family, FamilyPoint, grid_search
 __all__ = ["study_record", "run_study", "summarize", "finite_sample_study", "DEFAULT_MODELS",
            "FULL_MODELS"]
 
+#: At most this many global minimizers and near-ties are listed per record (all are counted).
+MAX_LISTED = 50
 #: Models in the default (quick) study and in the paper-scale study (``--full``).
 DEFAULT_MODELS = 8
 FULL_MODELS = 50
@@ -68,9 +70,10 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         ``f_injective``, ``n_grid_points``, ``n_evaluated``, ``min_objective``,
         ``truth_objective``, ``n_global_minimizers``, ``all_minimizer_priors_equivalent``,
         ``all_minimizers_equivalent``, ``n_within_tol``, ``n_near_ties``, ``near_ties``,
-        ``gap_to_nonequivalent``, ``gap_is_lower_bound``,
-        ``minimizers``, ``counterexample``, ``predictions``, ``contradiction``, ``certified``,
-        ``max_error``, ``crosscheck``, ``n_nodes``, ``elapsed``, ``throughput``.
+        ``gap_to_nonequivalent``, ``gap_is_lower_bound``, ``best_nonequivalent``,
+        ``minimizers`` (the first :data:`MAX_LISTED`), ``counterexample``,
+        ``truth_is_minimizer``, ``predictions``, ``contradiction``, ``certified``, ``tol``,
+        ``max_error``, ``crosscheck``, ``n_nodes``, ``elapsed``, ``throughput``, ``family``.
     """
     from .divergence import cross_entropy
 
@@ -151,13 +154,13 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         "all_minimizers_equivalent": all(m["equivalent"] for m in minimizers),
         "n_within_tol": len(within_tol),
         "n_near_ties": len(near_ties),
-        "near_ties": near_ties[:20],
+        "near_ties": near_ties[:MAX_LISTED],
         "gap_to_nonequivalent": result.gap_to_nonequivalent,
         "gap_is_lower_bound": result.gap_is_lower_bound,
         "best_nonequivalent": None if best_ne is None else {
             "point": best_ne.point.to_dict(), "objective": best_ne.objective,
             "kl_from_truth": best_ne_kl},
-        "minimizers": minimizers,
+        "minimizers": minimizers[:MAX_LISTED],
         "counterexample": next((m for m in minimizers if not m["equivalent"]), None),
         "truth_is_minimizer": truth_found,
         "predictions": predictions,
