@@ -222,8 +222,8 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
         if progress:
             flag = "  <-- CONTRADICTS THE THEORY" if record["contradiction"] else ""
             log.write(
-                f"[{i + 1}/{n_models}] seed {record['seed']} J={J}  F2={record['f_weakly_injective']!s:5} "
-                f"F4={record['f_injective']!s:5}  minimizers={record['n_global_minimizers']:3d}  "
+                f"[{i + 1}/{n_models}] seed {record['seed']} J={J}  "
+                f"F2={record['f_weakly_injective']!s:5} F4={record['f_injective']!s:5}  minimizers={record['n_global_minimizers']:3d}  "
                 f"all equivalent={record['all_minimizers_equivalent']!s:5}  gap="
                 f"{_fmt_gap(record)}  {record['elapsed']:.1f} s "
                 f"(total {time.perf_counter() - start:.0f} s){flag}\n")
