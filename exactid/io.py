@@ -45,6 +45,9 @@ from .models import GaussianMixture, LatentModel, ReluNet
 __all__ = [
     "ModelFileError",
     "load_net",
+    "load_net_any",
+    "load_net_npz",
+    "load_net_torch",
     "save_net",
     "load_model",
     "save_model",
@@ -357,3 +360,148 @@ def load_model(path) -> LatentModel:
 def save_model(model: LatentModel, path) -> None:
     """Save ``model`` as a JSON model file, atomically (see :func:`save_net`)."""
     _write(model_to_dict(model), path)
+
+
+# -- other net formats ---------------------------------------------------------------------------
+def load_net_npz(path) -> ReluNet:
+    """Load a :class:`ReluNet` from a NumPy ``.npz`` archive.
+
+    The archive holds ``W1, b1, W2, b2, ..., WL, bL`` (``W{l}`` of shape (out, in), ``b{l}``
+    of shape (out,)) and optionally a scalar ``negative_slope``; the activation acts between
+    the layers, not after the last one.  Example::
+
+        numpy.savez("net.npz", W1=W1, b1=b1, W2=W2, b2=b2, negative_slope=0.0)
+
+    Raises
+    ------
+    ModelFileError
+        Missing or unreadable file, missing or unknown arrays, inconsistent shapes.
+    """
+    source = os.fspath(path)
+    try:
+        archive = np.load(source, allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelFileError(f"{source}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{source}: not a readable .npz archive ({exc})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError(f"{source}: expected an .npz archive of arrays, found a single "
+                             "array")
+    with archive:
+        names = set(archive.files)
+        layers = 0
+        while f"W{layers + 1}" in names:
+            layers += 1
+        if layers == 0:
+            raise ModelFileError(f"{source}: missing array 'W1' (expected W1, b1, W2, b2, ...)")
+        allowed = {f"W{i}" for i in range(1, layers + 1)} | {
+            f"b{i}" for i in range(1, layers + 1)} | {"negative_slope"}
+        unknown = sorted(names - allowed)
+        if unknown:
+            raise ModelFileError(f"{source}: unknown array(s) {', '.join(unknown)} (expected "
+                                 f"W1..W{layers}, b1..b{layers}, negative_slope)")
+        missing = [f"b{i}" for i in range(1, layers + 1) if f"b{i}" not in names]
+        if missing:
+            raise ModelFileError(f"{source}: missing array(s) {', '.join(missing)}")
+        weights = [archive[f"W{i}"] for i in range(1, layers + 1)]
+        biases = [archive[f"b{i}"] for i in range(1, layers + 1)]
+        slope = 0.0
+        if "negative_slope" in names:
+            value = archive["negative_slope"]
+            if value.shape != () or not np.issubdtype(value.dtype, np.number):
+                raise ModelFileError(f"{source}: array 'negative_slope': expected a scalar "
+                                     f"number, found shape {value.shape}, dtype {value.dtype}")
+            slope = float(value)
+    for i, arr in enumerate(weights + biases):
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_):
+            name = f"W{i + 1}" if i < layers else f"b{i - layers + 1}"
+            raise ModelFileError(f"{source}: array '{name}': expected numbers, found dtype "
+                                 f"{arr.dtype}")
+    return _construct(source, "", ReluNet, [w.astype(float) for w in weights],
+                      [b.astype(float) for b in biases], slope)
+
+
+def load_net_torch(path) -> ReluNet:
+    """Load a :class:`ReluNet` from a file written by ``torch.save(nn.Sequential(...))``.
+
+    The sequential must alternate ``Linear`` layers and ``ReLU`` / ``LeakyReLU`` activations
+    (one kind, one slope), start with a ``Linear`` layer, and may end with either (a final
+    activation becomes an identity output layer).  ``torch`` is imported only here.
+
+    Notes
+    -----
+    Loading a whole module unpickles Python objects (``weights_only=False``): only load files
+    you trust.
+
+    Raises
+    ------
+    ModelFileError
+        torch missing, unreadable file, or an unsupported layer (named with its index).
+    """
+    source = os.fspath(path)
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        raise ModelFileError(f"{source}: reading a torch file needs PyTorch; install it with "
+                             "'pip install torch==2.13.0'") from None
+    if not os.path.exists(source):
+        raise ModelFileError(f"{source}: no such file")
+    try:
+        obj = torch.load(source, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many types for a bad file
+        raise ModelFileError(f"{source}: not a readable torch file ({type(exc).__name__}: "
+                             f"{exc})") from None
+    if not isinstance(obj, nn.Sequential):
+        raise ModelFileError(f"{source}: expected a torch.nn.Sequential, found "
+                             f"{type(obj).__name__}")
+    weights, biases, slopes = [], [], set()
+    expect_linear = True
+    for k, layer in enumerate(obj):
+        if isinstance(layer, nn.Linear):
+            if not expect_linear:
+                raise ModelFileError(f"{source}: layer {k} (Linear) follows a Linear layer; "
+                                     "put an activation between them")
+            w = layer.weight.detach().cpu().double().numpy()
+            b = (layer.bias.detach().cpu().double().numpy() if layer.bias is not None
+                 else np.zeros(w.shape[0]))
+            weights.append(w)
+            biases.append(b)
+            expect_linear = False
+        elif isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
+            if expect_linear:
+                raise ModelFileError(f"{source}: layer {k} ({type(layer).__name__}) must follow "
+                                     "a Linear layer")
+            slopes.add(0.0 if isinstance(layer, nn.ReLU) else float(layer.negative_slope))
+            expect_linear = True
+        else:
+            raise ModelFileError(f"{source}: layer {k} ({type(layer).__name__}) is not "
+                                 "supported; use Linear, ReLU and LeakyReLU")
+    if not weights:
+        raise ModelFileError(f"{source}: the Sequential has no Linear layer")
+    if len(slopes) > 1:
+        raise ModelFileError(f"{source}: mixed activations (negative slopes "
+                             f"{sorted(slopes)}); use one kind throughout")
+    if expect_linear:
+        # A final activation: f = I s(...) + 0.
+        out = weights[-1].shape[0]
+        weights.append(np.eye(out))
+        biases.append(np.zeros(out))
+    return _construct(source, "", ReluNet, weights, biases, slopes.pop() if slopes else 0.0)
+
+
+def load_net_any(path) -> ReluNet:
+    """Load a net from a JSON net (or model) file, an ``.npz`` archive or a torch file, by
+    extension: ``.npz`` -> :func:`load_net_npz`; ``.pt``, ``.pth``, ``.torch`` ->
+    :func:`load_net_torch`; anything else is read as JSON (a net file, or a model file whose
+    decoder is used)."""
+    source = os.fspath(path)
+    ext = os.path.splitext(source)[1].lower()
+    if ext == ".npz":
+        return load_net_npz(source)
+    if ext in (".pt", ".pth", ".torch"):
+        return load_net_torch(source)
+    d, src = _read(source)
+    if isinstance(d, dict) and d.get("format") == _FORMATS["model"]:
+        return model_from_dict(d, src).net
+    return net_from_dict(d, src)

@@ -223,3 +223,98 @@ def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=Non
         fig.suptitle(title)
     fig.tight_layout()
     _save_atomically(fig, path)
+
+
+def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=None):
+    """Paper 003, Figure 3 and the laws of Example 4: f and g (left; black where they agree,
+    red for f and blue for g elsewhere) and the densities of f(Y) and g(Y) overlaid (right).
+
+    Parameters
+    ----------
+    z : ndarray, shape (N,)
+    f_values, g_values : ndarray, shape (N,)
+        f(z) and g(z).
+    shared : ndarray of bool, shape (N,)
+        Where f(z) = g(z) (drawn black).
+    x : ndarray, shape (M,)
+    densities : dict[str, tuple of (ndarray, ndarray)]
+        Curve family (e.g. ``"sigma = 0"``) -> (density of f(Y), density of g(Y)), each of
+        shape (M,).
+    path : str or os.PathLike
+        Output image (format from the extension, PNG by default); written atomically.
+    title : str, optional
+    """
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    shared = np.asarray(shared, dtype=bool)
+    # Widen each coloured stretch by one point so that it meets the black one.
+    own = ~shared
+    own_wide = own | np.concatenate([own[1:], [False]]) | np.concatenate([[False], own[:-1]])
+    left.plot(z, np.where(own_wide, f_values, np.nan), "-", color="tab:red", lw=2.2,
+              label="f only")
+    left.plot(z, np.where(own_wide, g_values, np.nan), "-", color="tab:blue", lw=2.2,
+              label="g only")
+    left.plot(z, np.where(shared, f_values, np.nan), "-", color="black", lw=2.2,
+              label="f = g")
+    left.axhline(0.0, color="0.8", lw=0.8, zorder=0)
+    left.set_xlabel("z")
+    left.set_ylabel("value")
+    left.set_title("f (black and red) and g (black and blue), eq. (15)")
+    left.legend(fontsize=8)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for c, (family, (p_f, p_g)) in enumerate(densities.items()):
+        color = colors[c % len(colors)]
+        right.plot(x, p_f, "-", color=color, lw=2.4, alpha=0.6, label=f"f(Y), {family}")
+        right.plot(x, p_g, "--", color="black" if c == 0 else color, lw=1.2,
+                   label=f"g(Y), {family}")
+    right.set_xlabel("x")
+    right.set_ylabel("density")
+    right.set_title("laws of f(Y) and g(Y) (identical)")
+    right.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save_atomically(fig, path)
+
+
+def plot_example5(z, first, second, f_values, reference, path, *, title=None):
+    """Paper 003, Figure 4: the curves ``s o h1`` (black) and ``h2 o s o h1`` (blue) of
+    Example 5 in the plane (left), and the network ``f`` against ``|x| / 2`` (right).
+
+    Parameters
+    ----------
+    z : ndarray, shape (N,)
+    first, second : ndarray, shape (N, 2)
+        ``(s o h1)(z)`` and ``(h2 o s o h1)(z)``.
+    f_values, reference : ndarray, shape (N,)
+        ``f(z)`` and ``|z| / 2``.
+    path : str or os.PathLike
+        Output image (format from the extension, PNG by default); written atomically.
+    title : str, optional
+    """
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    pos = np.asarray(z) >= 0
+    for data, color, name in ((first, "black", "s o h1"), (second, "tab:blue", "h2 o s o h1")):
+        data = np.asarray(data)
+        left.plot(data[pos, 0], data[pos, 1], "-", color=color, lw=2.2, label=f"{name}, x >= 0")
+        left.plot(data[~pos, 0], data[~pos, 1], "--", color=color, lw=2.2,
+                  label=f"{name}, x < 0")
+    left.axhline(0.0, color="0.8", lw=0.8, zorder=0)
+    left.axvline(0.0, color="0.8", lw=0.8, zorder=0)
+    left.set_aspect("equal", adjustable="datalim")
+    left.set_xlabel("first coordinate")
+    left.set_ylabel("second coordinate")
+    left.set_title("images of the hidden layers in the plane")
+    left.legend(fontsize=8)
+    right.plot(z, f_values, "-", color="tab:blue", lw=2.6, alpha=0.6,
+               label="f = h3 o s o h2 o s o h1")
+    right.plot(z, reference, "--", color="black", lw=1.2, label="|x| / 2")
+    right.set_xlabel("x")
+    right.set_ylabel("f(x)")
+    right.set_title("the leaky-ReLU network equals |x|/2")
+    right.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save_atomically(fig, path)

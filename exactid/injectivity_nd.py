@@ -1,0 +1,483 @@
+r"""(F2), (F3), (F4) of paper 003 (Definition 3.1) for ReLU networks :math:`\mathbb R^m \to
+\mathbb R^n`, :math:`m \le n`, :math:`m \le 3`, decided with linear programs on the exact
+linear regions (:mod:`exactid.regions_nd`), each with a witness.
+
+The decisions, with cells :math:`C_i = \{z : H_i z \le h_i\}` (box facets removed, so
+unbounded cells stay unbounded) and maps :math:`f = A_i z + b_i` on them:
+
+* **(F4) injective.**  A cell with :math:`\operatorname{rank} A_i < m` folds a segment to a point
+  (witness: the Chebyshev centre and a point along a null vector).  Otherwise two cells i, j
+  collide iff the polyhedron :math:`\{(z_1, z_2) : z_1 \in C_i, z_2 \in C_j, A_i z_1 + b_i =
+  A_j z_2 + b_j\}` contains a point with :math:`z_1 \ne z_2`, i.e. iff one of the 2m linear
+  programs :math:`\max \pm(z_1 - z_2)_k` over it is positive (or unbounded).  Cells with the same
+  full-rank map are skipped (:math:`A z_1 = A z_2` forces :math:`z_1 = z_2`).
+* **(F3) observably injective.**  Needs :math:`\dim f(\mathbb R^m) = m`.  Two full-rank cells
+  whose images span the same m-dimensional affine subspace overlap with positive measure iff the
+  polyhedron :math:`\{z_1 \in C_i : A_j^+ (A_i z_1 + b_i - b_j) \in C_j\}` has a positive
+  Chebyshev radius (witness: its centre, mapped to x, with both preimages).  Images in different
+  subspaces meet in a null set.
+* **(F2) weakly injective.**  (ii) holds iff :math:`\dim f(\mathbb R^m) = m` (infinitely many
+  preimages only come from rank-deficient cells, whose images are then null).  (i): a point
+  in the interior of a full-rank cell i has a unique preimage iff its image avoids every other
+  cell's image; lower-dimensional overlaps cannot cover an open set, so a ball exists iff the
+  full-dimensional overlaps :math:`O_{ij} \subset C_i` do not cover :math:`C_i`.  We split
+  :math:`C_i` by every facet hyperplane of the :math:`O_{ij}` and look for a sub-cell outside all
+  of them; its Chebyshev centre, pushed forward, is the centre of the ball, whose radius is
+  bounded by the sub-cell's radius times the smallest singular value of :math:`A_i` and by the
+  distance (an LP in the max-norm) to the images of all other cells.
+
+Tolerances: a polyhedron is full-dimensional when its Chebyshev radius exceeds ``tol`` (times
+the scale of the box); a difference :math:`\|z_1 - z_2\|_\infty` counts when it exceeds
+``1e-6`` relative to the box.  Every witness is re-checked by evaluating the network, and a
+decision that depends on a quantity within a factor 10 of its tolerance is reported in
+``notes`` as undecided rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models import ReluNet
+
+__all__ = ["Verdict", "InjectivityReport", "check_injectivity", "format_report"]
+
+#: Relative size of a difference z1 - z2 that counts as two distinct points.
+DISTINCT = 1e-6
+#: A witness f(z1) = f(z2) must hold to this relative accuracy when evaluated by the network.
+WITNESS_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One condition's verdict.
+
+    Attributes
+    ----------
+    holds : bool or None
+        None when the decision fell within tolerance (see ``reason``).
+    reason : str
+        A readable explanation.
+    witness : dict
+        JSON-ready arrays (lists) supporting the verdict.
+    """
+
+    holds: bool | None
+    reason: str
+    witness: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InjectivityReport:
+    """Result of :func:`check_injectivity`."""
+
+    m: int
+    n: int
+    n_cells: int
+    n_regions: int
+    box: float
+    F2: Verdict
+    F3: Verdict
+    F4: Verdict
+    appendix_h: dict
+    notes: tuple = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary: ``{"F2": bool, "F3": bool, "F4": bool, "witnesses": {...},
+        "n_regions": int, ...}``."""
+        return {
+            "F2": self.F2.holds, "F3": self.F3.holds, "F4": self.F4.holds,
+            "reasons": {k: getattr(self, k).reason for k in ("F2", "F3", "F4")},
+            "witnesses": {k: getattr(self, k).witness for k in ("F2", "F3", "F4")},
+            "n_regions": self.n_regions, "n_cells": self.n_cells, "m": self.m, "n": self.n,
+            "box": self.box, "appendix_h": self.appendix_h, "notes": list(self.notes),
+        }
+
+
+# -- linear programming ---------------------------------------------------------------------------
+def _linprog(c, a_ub=None, b_ub=None, a_eq=None, b_eq=None, bounds=None):
+    from scipy.optimize import linprog
+
+    n = len(c)
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                  bounds=bounds if bounds is not None else [(None, None)] * n, method="highs")
+    return res
+
+
+def _chebyshev(H, h, r_max=1.0):
+    """Centre and radius of the largest ball (radius capped at ``r_max``) in {H z <= h}."""
+    m = H.shape[1]
+    norms = np.linalg.norm(H, axis=1)
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    a = np.hstack([H, norms[:, None]])
+    bounds = [(None, None)] * m + [(0.0, r_max)]
+    res = _linprog(c, a, h, bounds=bounds)
+    if res.status != 0:
+        return None, -np.inf
+    return res.x[:m], float(res.x[-1])
+
+
+def _strip_box(cell, box):
+    """Constraints of a cell without the bounding-box facets (unbounded cells stay unbounded)."""
+    H, h = np.asarray(cell.H, float), np.asarray(cell.h, float)
+    keep = []
+    for row, rhs in zip(H, h):
+        nz = np.flatnonzero(row)
+        is_box = (nz.size == 1 and abs(abs(row[nz[0]]) - 1.0) < 1e-12
+                  and abs(rhs - box) <= 1e-9 * max(1.0, box))
+        keep.append(not is_box)
+    keep = np.array(keep, dtype=bool)
+    if not keep.any():
+        return np.zeros((0, H.shape[1])), np.zeros(0)
+    return H[keep], h[keep]
+
+
+def _rank(A, scale) -> int:
+    if A.size == 0:
+        return 0
+    s = np.linalg.svd(A, compute_uv=False)
+    return int(np.sum(s > 1e-10 * max(1.0, scale)))
+
+
+# -- the decisions --------------------------------------------------------------------------------
+def check_injectivity(net: ReluNet, *, box: float | None = None,
+                      tol: float = 1e-9) -> InjectivityReport:
+    """Decide (F2), (F3) and (F4) for ``net`` with witnesses, and the Appendix H conditions.
+
+    Parameters
+    ----------
+    net : ReluNet
+        ``f: R^m -> R^n`` with ``m <= n`` and ``m in {1, 2, 3}``.
+    box : float, optional
+        Half-width of the region enumeration box (default: chosen to contain every vertex,
+        see :func:`exactid.regions_nd.bounding_box`).
+    tol : float
+        Chebyshev-radius tolerance for full-dimensionality.
+
+    Returns
+    -------
+    InjectivityReport
+    """
+    from .regions_nd import linear_regions
+
+    if not isinstance(net, ReluNet):
+        raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
+    m, n = net.input_dim, net.output_dim
+    if m > n:
+        raise ValueError(f"net: the conditions need m <= n (Remark 3.3), found m = {m} > n = {n}")
+    if m > 3:
+        raise NotImplementedError(f"net: input dimension m = {m}; m in {{1, 2, 3}} is supported")
+    regs = linear_regions(net, box=box, tol=tol)
+    notes = list(regs.undecided)
+    cells = list(regs.cells)
+    scale = max(1.0, regs.box)
+    weight_scale = max(float(np.abs(w).max()) for w in net.weights)
+    info = []
+    for cell in cells:
+        H, h = _strip_box(cell, regs.box)
+        A, b = np.asarray(cell.A, float), np.asarray(cell.b, float)
+        info.append((H, h, A, b, _rank(A, weight_scale), cell))
+    max_rank = max(r for *_, r, _ in info)
+
+    f4 = _decide_f4(net, info, m, scale, notes)
+    f3 = _decide_f3(net, info, m, max_rank, tol, scale, notes)
+    f2 = _decide_f2(net, info, m, max_rank, f3, tol, scale, notes)
+    return InjectivityReport(m=m, n=n, n_cells=len(cells), n_regions=len(regs.regions),
+                             box=float(regs.box), F2=f2, F3=f3, F4=f4,
+                             appendix_h=_appendix_h(net, info, m, max_rank, f3, f4),
+                             notes=tuple(notes))
+
+
+def _same_map(Ai, bi, Aj, bj) -> bool:
+    return np.array_equal(Ai, Aj) and np.array_equal(bi, bj)
+
+
+def _collision_ok(net, z1, z2, scale) -> bool:
+    """Evaluate the network: distinct points with the same image."""
+    fz = net(np.vstack([z1, z2]))
+    gap = np.abs(fz[0] - fz[1]).max()
+    size = 1.0 + np.abs(fz).max()
+    return gap <= WITNESS_RTOL * size and np.abs(z1 - z2).max() > DISTINCT * scale * 1e-3
+
+
+def _decide_f4(net, info, m, scale, notes) -> Verdict:
+    for H, h, A, b, rank, cell in info:
+        if rank < m:
+            _, _, vt = np.linalg.svd(A) if A.size else (None, None, np.eye(m))
+            v = vt[-1] if A.size else np.eye(m)[0]
+            z1 = np.asarray(cell.center, float)
+            z2 = z1 + 0.5 * float(cell.radius) * v
+            return Verdict(False, f"a region where f has rank {rank} < m = {m}: f is constant "
+                           "along a segment in it",
+                           {"z1": z1.tolist(), "z2": z2.tolist(),
+                            "x": net(z1[None])[0].tolist(), "rank": rank})
+    for i in range(len(info)):
+        for j in range(i + 1, len(info)):
+            Hi, hi, Ai, bi, _, _ = info[i]
+            Hj, hj, Aj, bj, _, _ = info[j]
+            if _same_map(Ai, bi, Aj, bj):
+                continue
+            witness = _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale)
+            if witness is not None:
+                z1, z2 = witness
+                return Verdict(False, "two distinct points with the same image",
+                               {"z1": z1.tolist(), "z2": z2.tolist(),
+                                "x": net(z1[None])[0].tolist()})
+    return Verdict(True, "every region has rank m and no two regions' images share a point "
+                   "with distinct preimages")
+
+
+def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
+    """Points z1 in C_i, z2 in C_j with equal images and z1 != z2, or None."""
+    ki, kj = Hi.shape[0], Hj.shape[0]
+    a_ub = np.zeros((ki + kj, 2 * m))
+    a_ub[:ki, :m] = Hi
+    a_ub[ki:, m:] = Hj
+    b_ub = np.concatenate([hi, hj])
+    a_eq = np.hstack([Ai, -Aj])
+    b_eq = bj - bi
+    for k in range(m):
+        for sign in (1.0, -1.0):
+            c = np.zeros(2 * m)
+            c[k], c[m + k] = -sign, sign  # maximise sign * (z1 - z2)_k
+            for bound in (None, 100.0 * scale):
+                bounds = None if bound is None else [(-bound, bound)] * (2 * m)
+                res = _linprog(c, a_ub if a_ub.size else None, b_ub if a_ub.size else None,
+                               a_eq, b_eq, bounds)
+                if res.status == 2:  # infeasible: the images do not meet
+                    return None
+                if res.status == 3:  # unbounded: re-solve in a large box for a witness
+                    continue
+                if res.status == 0 and -res.fun > DISTINCT * scale:
+                    z1, z2 = res.x[:m], res.x[m:]
+                    if _collision_ok(net, z1, z2, scale):
+                        return z1, z2
+                break
+    return None
+
+
+def _overlap(info_i, info_j, m, tol, scale):
+    """Full-dimensional overlap of the images of two full-rank cells, in z1 coordinates:
+    (H, h, M, c) with z2 = M z1 + c, or None."""
+    Hi, hi, Ai, bi, _, _ = info_i
+    Hj, hj, Aj, bj, _, _ = info_j
+    if _same_map(Ai, bi, Aj, bj):
+        return None
+    both = np.hstack([Ai, Aj])
+    if _rank(both, np.abs(both).max()) != m:
+        return None  # different m-dimensional subspaces: a null intersection
+    pinv = np.linalg.pinv(Aj)
+    M = pinv @ Ai
+    c = pinv @ (bi - bj)
+    # b_i - b_j must lie in the column space of A_j (same affine subspace).
+    if np.abs(Aj @ c - (bi - bj)).max() > 1e-9 * (1.0 + np.abs(bi - bj).max()):
+        return None
+    H = np.vstack([Hi, Hj @ M]) if Hj.size else Hi
+    h = np.concatenate([hi, hj - Hj @ c]) if Hj.size else hi
+    centre, radius = _chebyshev(H, h) if H.size else (np.zeros(m), 1.0)
+    if centre is None or radius <= tol * scale:
+        return None
+    return H, h, M, c, centre, radius
+
+
+def _decide_f3(net, info, m, max_rank, tol, scale, notes) -> Verdict:
+    if max_rank < m:
+        return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: every "
+                       "point has infinitely many preimages", {"max_rank": max_rank})
+    full = [k for k, item in enumerate(info) if item[4] == m]
+    for a in range(len(full)):
+        for b in range(a + 1, len(full)):
+            ov = _overlap(info[full[a]], info[full[b]], m, tol, scale)
+            if ov is None:
+                continue
+            _, _, M, c, centre, radius = ov
+            if radius <= 10 * tol * scale:
+                notes.append(f"F3: overlap of regions {full[a]} and {full[b]} has Chebyshev "
+                             f"radius {radius:.3g}, within 10x tolerance")
+            z1 = centre
+            z2 = M @ centre + c
+            if not _collision_ok(net, z1, z2, scale):
+                notes.append(f"F3: overlap witness of regions {full[a]}, {full[b]} failed the "
+                             "network check")
+                continue
+            return Verdict(False, "the images of two regions overlap in a set of positive "
+                           "measure", {"x": net(z1[None])[0].tolist(), "z1": z1.tolist(),
+                                       "z2": z2.tolist(), "overlap_radius_z": radius,
+                                       "regions": [full[a], full[b]]})
+    return Verdict(True, "the images of the full-rank regions overlap only in null sets")
+
+
+def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
+    if max_rank < m:
+        return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: the "
+                       "points with infinitely many preimages fill the image",
+                       {"max_rank": max_rank})
+    full = [k for k, item in enumerate(info) if item[4] == m]
+    # Largest cells first: the most likely place for a ball.
+    full.sort(key=lambda k: -float(info[k][5].radius))
+    covered_by = {}
+    for i in full:
+        overlaps = []
+        for j in full:
+            if j == i:
+                continue
+            ov = _overlap(info[i], info[j], m, tol, scale)
+            if ov is not None:
+                overlaps.append((j, ov[0], ov[1]))
+        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale)
+        if ball is not None:
+            return Verdict(True, "a ball in the image where every point has one preimage, and "
+                           "the image has dimension m", ball)
+        covered_by[i] = [j for j, *_ in overlaps]
+    i0 = full[0]
+    return Verdict(False, "every full-rank region's image is covered by images of other "
+                   "regions (positive-measure overlaps), so no ball of unique preimages exists",
+                   {"region": i0, "covered_by": covered_by[i0],
+                    "z": np.asarray(info[i0][5].center, float).tolist()})
+
+
+def _uncovered_ball(net, info, i, overlaps, m, tol, scale):
+    """A ball in f(C_i) outside every other cell's image, as a witness dict, or None."""
+    Hi, hi, Ai, bi, _, cell = info[i]
+    # Split C_i (with its box facets, so sub-cells are bounded) by the facets of the overlaps.
+    H0, h0 = np.asarray(cell.H, float), np.asarray(cell.h, float)
+    planes = []
+    for _, H, h in overlaps:
+        for row, rhs in zip(H, h):
+            planes.append((row, rhs))
+    pieces = [(H0, h0)]
+    for row, rhs in planes:
+        nxt = []
+        for H, h in pieces:
+            for sign in (1.0, -1.0):
+                Hs = np.vstack([H, sign * row])
+                hs = np.append(h, sign * rhs)
+                _, r = _chebyshev(Hs, hs)
+                if r > tol * scale:
+                    nxt.append((Hs, hs))
+        pieces = nxt
+        if len(pieces) > 4096:
+            return None
+    sigma_min = np.linalg.svd(Ai, compute_uv=False).min()
+    for H, h in pieces:
+        centre, radius = _chebyshev(H, h, r_max=scale)
+        if centre is None:
+            continue
+        inside = [np.all(Ho @ centre <= ho + 1e-12 * scale) for _, Ho, ho in overlaps]
+        if any(inside):
+            continue
+        x0 = Ai @ centre + bi
+        delta = radius * sigma_min
+        for k, (Hk, hk, Ak, bk, _, _) in enumerate(info):
+            if k == i:
+                continue
+            delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
+        if delta > tol * scale:
+            return {"center": x0.tolist(), "radius": float(delta), "z": centre.tolist(),
+                    "region": i}
+    return None
+
+
+def _distance_inf(x0, H, h, A, b, scale) -> float:
+    """max-norm distance from x0 to the image {A z + b : H z <= h} (a lower bound of the
+    Euclidean distance)."""
+    m = A.shape[1]
+    n = A.shape[0]
+    c = np.zeros(m + 1)
+    c[-1] = 1.0
+    rows = [np.hstack([A, -np.ones((n, 1))]), np.hstack([-A, -np.ones((n, 1))])]
+    rhs = [x0 - b, b - x0]
+    if H.size:
+        rows.append(np.hstack([H, np.zeros((H.shape[0], 1))]))
+        rhs.append(h)
+    res = _linprog(c, np.vstack(rows), np.concatenate(rhs),
+                   bounds=[(None, None)] * m + [(0.0, None)])
+    if res.status != 0:
+        return np.inf
+    return float(res.x[-1])
+
+
+# -- Appendix H -----------------------------------------------------------------------------------
+def _appendix_h(net, info, m, max_rank, f3, f4) -> dict:
+    widths = [m] + [w.shape[0] for w in net.weights]
+    nondecreasing = all(a <= b for a, b in zip(widths[:-1], widths[1:]))
+    slope = net.negative_slope
+    out = {"widths": widths, "widths_nondecreasing": nondecreasing}
+    if slope == 0.0:
+        holds = bool(nondecreasing and max_rank == m)
+        entry = {"statement": "ReLU, m = n0 <= n1 <= ... <= nt = n and dim f(R^m) = m => (F3)",
+                 "conditions_hold": holds}
+        if holds and f3.holds is False:
+            entry["note"] = ("the conditions hold as printed but f is not (F3): the proof of "
+                             "Lemma H.1 also needs every h_i to have full column rank")
+        full_column_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
+        entry["every_layer_full_column_rank"] = bool(full_column_rank)
+        out["Corollary H.2"] = entry
+    else:
+        full_column_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
+        holds = bool(nondecreasing and full_column_rank and slope != 1.0)
+        entry = {"statement": "leaky ReLU, m = n0 <= ... <= nt = n, every h_i of full column "
+                              "rank => (F4)", "conditions_hold": holds}
+        if holds and f4.holds is False:
+            entry["note"] = "the conditions hold but f is not (F4)"
+        out["Corollary H.4"] = entry
+    # Puthawala et al. (2022): x -> ReLU(W x + b) is injective iff for every x the rows with
+    # <w_i, x> + b_i >= 0 span R^m; composing with a full-column-rank output layer keeps it.
+    if net.n_layers == 2 and slope == 0.0 and (
+            np.linalg.matrix_rank(net.weights[1]) == net.weights[1].shape[1]):
+        W = net.weights[0]
+        failing = None
+        for k, (*_, cell) in enumerate(info):
+            active = np.array(cell.pattern[0], dtype=bool)
+            if np.linalg.matrix_rank(W[active]) < m if active.any() else True:
+                failing = k
+                break
+        out["directed spanning set"] = {
+            "applies": True, "holds": failing is None,
+            "statement": "ReLU(W z + b) is injective iff the active rows span R^m everywhere "
+                         "(Puthawala et al. 2022)",
+            **({} if failing is None else {"failing_region": failing})}
+    else:
+        out["directed spanning set"] = {"applies": False}
+    return out
+
+
+def format_report(report: InjectivityReport, name: str = "net") -> str:
+    """The human-readable report printed by ``exactid check``."""
+
+    def fmt(v):
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        if isinstance(v, list):
+            return "(" + ", ".join(fmt(x) for x in v) + ")"
+        return str(v)
+
+    def verdict(flag):
+        return {True: "yes", False: "NO", None: "undecided"}[flag]
+
+    lines = [f"{name}: R^{report.m} -> R^{report.n}, {report.n_regions} linear regions "
+             f"({report.n_cells} cells) in the box [-{report.box:g}, {report.box:g}]^{report.m}"]
+    for key, title in (("F2", "weakly injective"), ("F3", "observably injective"),
+                       ("F4", "injective")):
+        v = getattr(report, key)
+        lines.append(f"  ({key}) {title:<21} {verdict(v.holds):<9} {v.reason}")
+        for wk, wv in v.witness.items():
+            lines.append(f"         {wk} = {fmt(wv)}")
+    lines.append("  Appendix H:")
+    for key, entry in report.appendix_h.items():
+        if isinstance(entry, dict):
+            if entry.get("applies") is False:
+                lines.append(f"    {key}: does not apply")
+                continue
+            state = entry.get("conditions_hold", entry.get("holds"))
+            lines.append(f"    {key}: {'holds' if state else 'does not hold'}"
+                         + (f" ({entry['statement']})" if "statement" in entry else ""))
+            if "note" in entry:
+                lines.append(f"      note: {entry['note']}")
+        else:
+            lines.append(f"    {key}: {entry}")
+    for note in report.notes:
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)
