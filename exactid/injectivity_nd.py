@@ -305,7 +305,7 @@ def _decide_f3(net, info, m, max_rank, tol, scale, notes) -> Verdict:
             return Verdict(False, "the images of two regions overlap in a set of positive "
                            "measure", {"x": net(z1[None])[0].tolist(), "z1": z1.tolist(),
                                        "z2": z2.tolist(), "overlap_radius_z": radius,
-                                       "regions": [full[a], full[b]]})
+                                       "cells": [full[a], full[b]]})
     return Verdict(True, "the images of the full-rank regions overlap only in null sets")
 
 
@@ -334,7 +334,7 @@ def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
     i0 = full[0]
     return Verdict(False, "every full-rank region's image is covered by images of other "
                    "regions (positive-measure overlaps), so no ball of unique preimages exists",
-                   {"region": i0, "covered_by": covered_by[i0],
+                   {"cell": i0, "covered_by": covered_by[i0],
                     "z": np.asarray(info[i0][5].center, float).tolist()})
 
 
@@ -376,7 +376,7 @@ def _uncovered_ball(net, info, i, overlaps, m, tol, scale):
             delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
         if delta > tol * scale:
             return {"center": x0.tolist(), "radius": float(delta), "z": centre.tolist(),
-                    "region": i}
+                    "cell": i}
     return None
 
 
@@ -438,7 +438,7 @@ def _appendix_h(net, info, m, max_rank, f3, f4) -> dict:
             "applies": True, "holds": failing is None,
             "statement": "ReLU(W z + b) is injective iff the active rows span R^m everywhere "
                          "(Puthawala et al. 2022)",
-            **({} if failing is None else {"failing_region": failing})}
+            **({} if failing is None else {"failing_cell": failing})}
     else:
         out["directed spanning set"] = {"applies": False}
     return out

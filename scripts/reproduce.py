@@ -13,9 +13,13 @@ Checks, each against an independent reference or an identity, and prints a short
 5. The quick J.3.1 study (``exactid simulate`` defaults: 8 models, J = 2, 3): no record may
    contradict Theorem 3.2 and the truth must be a global minimizer every time.
 6. Figure 1 (scripts/figure1.py) and the quick finite-sample study (scripts/finite_sample.py).
+7. The paper's counterexamples (Remarks 3.6, 3.7, Examples 1, 4, 5), each verified numerically
+   and with sympy (``exactid counterexamples``), Figures 3-4 (scripts/figure_examples.py), and
+   ``exactid check`` on two networks written to a temporary directory.
 
-Writes figures/remark36_densities.png, figures/figure1_nll_slices.png and
-figures/finite_sample.png.  Exit code 1 if any check fails.
+Writes figures/remark36_densities.png, figures/figure1_nll_slices.png,
+figures/finite_sample.png, figures/example4_f_g.png and figures/example5_lrelu.png.  Exit code
+1 if any check fails.
 """
 
 from __future__ import annotations
@@ -137,7 +141,9 @@ def main() -> int:
 
     search_checks(rep)
     study_checks(rep)
-    for script, extra in (("figure1.py", []), ("finite_sample.py", ["--quick"])):
+    counterexample_checks(rep)
+    for script, extra in (("figure1.py", []), ("finite_sample.py", ["--quick"]),
+                          ("figure_examples.py", [])):
         print(f"\n$ python scripts/{script} {' '.join(extra)}".rstrip(), flush=True)
         done = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *extra])
         rep.check_true(f"scripts/{script} ran (exit code {done.returncode})",
@@ -181,6 +187,46 @@ def study_checks(rep: Report) -> None:
                    all(r["truth_is_minimizer"] for r in records))
     rep.check("max |min objective - entropy of the truth|",
               max(abs(r["min_objective"] - r["truth_objective"]) for r in records), 1e-10)
+
+
+def counterexample_checks(rep: Report) -> None:
+    """The counterexamples table and a sample ``exactid check``."""
+    import tempfile
+
+    from exactid.cli import main as cli_main
+    from exactid.counterexamples import format_table, verify_all
+    from exactid.io import save_net
+
+    print("\nThe paper's counterexamples (exactid counterexamples)")
+    rows = verify_all(symbolic=True)
+    print(format_table(rows))
+    for row in rows:
+        rep.check_true(f"{row.name}: numeric, exact and sympy checks", row.passed)
+
+    print("\nexactid check on two networks")
+    with tempfile.TemporaryDirectory() as tmp:
+        # (|z|, |z|) = [[1, 1], [1, 1]] ReLU([z, -z]): satisfies the printed hypotheses of
+        # Corollary H.2 but is not (F3).
+        fold = ReluNet([[[1.0], [-1.0]], [[1.0, 1.0], [1.0, 1.0]]], [[0.0, 0.0], [0.0, 0.0]])
+        # A leaky-ReLU net with invertible square layers: (F4) by Corollary H.4.
+        leaky = ReluNet([[[2.0, 1.0], [1.0, 1.0]], [[1.0, -1.0], [0.5, 2.0]]],
+                        [[0.5, -0.25], [0.0, 0.0]], negative_slope=0.1)
+        for name, net in (("fold.json", fold), ("leaky.json", leaky)):
+            path = str(Path(tmp) / name)
+            save_net(net, path)
+            print(f"$ exactid check {name}")
+            code = cli_main(["check", path])
+            rep.check_true(f"exactid check {name} ran (exit code {code})", code == 0)
+    from exactid.injectivity_nd import check_injectivity
+
+    report = check_injectivity(fold)
+    rep.check_true("(|z|, |z|) is not (F3) although Corollary H.2's printed hypotheses hold",
+                   report.F3.holds is False
+                   and report.appendix_h["Corollary H.2"]["conditions_hold"])
+    report = check_injectivity(leaky)
+    rep.check_true("leaky net with invertible layers is (F4), as Corollary H.4 says",
+                   report.F4.holds is True
+                   and report.appendix_h["Corollary H.4"]["conditions_hold"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,833 @@
+r"""Exact linear regions of a ReLU / leaky-ReLU network :math:`f: \mathbb R^m \to \mathbb R^n`,
+``m <= 3``.
+
+Method
+------
+The 1-D splitting of :func:`exactid.regions.pieces_1d`, lifted to polyhedra.  A *cell* is a
+polyhedron ``{z : H z <= h}`` (rows of ``H`` of unit Euclidean norm, so ``h - H z`` is the
+distance of ``z`` to each facet hyperplane) on which every hidden pre-activation is an affine
+function of ``z``.  Starting from one cell (all of :math:`\mathbb R^m`), each hidden neuron of
+the current layer splits every cell by its hyperplane ``a . z + c = 0`` into the side
+``a . z + c >= 0`` (pattern ``True``) and the side ``<= 0`` (pattern ``False``); a side is
+kept when its Chebyshev radius (largest inscribed ball) exceeds ``tol``.  After all neurons of
+a layer the multipliers (1 or ``negative_slope``) are fixed on every cell and the next layer's
+affine map follows, exactly as in 1-D.  The last affine map is the cell's ``A z + b``.
+
+The Chebyshev radius of ``{N z <= d}`` (unit rows) is the linear programme
+``max r  s.t.  N z + r <= d`` (HiGHS through :func:`scipy.optimize.linprog`).  The decision
+never trusts the LP value alone: the radius used is the *certified* one,
+``min_i (d_i - N_i x)`` at the LP's centre ``x``, a true lower bound up to the rounding of one
+dot product.  A kept cell therefore really contains the ball of the reported ``radius``.
+Most splits need no LP: if the hyperplane cuts the parent's inscribed ball near its centre,
+both halves contain explicit balls (of radius ``(r0 +- s)/2``, ``s`` the signed distance of
+the centre) and are certified directly; an LP is solved only when such a ball is not
+clearly (by a factor ``UNDECIDED_FACTOR``) larger than ``tol``.  The splitting row is added
+to a kept side unless the other side is empty with margin (LP radius ``<= -tol``): rows of
+hyperplanes that miss a cell are not stored (the cheap part of removing redundant rows).
+
+Bounding box
+------------
+Splitting is done in all of :math:`\mathbb R^m` (the LP radius is capped at ``1 + 10 tol``,
+which makes the LP bounded and is enough for the ``> tol`` decision).  For every cell we then
+take one point of each of its *minimal faces*: its vertices, or, for a cell whose constraint
+normals span only ``r < m`` dimensions (a cell containing a line), the point closest to the
+origin of each ``r``-dimensional intersection of its rows that lies in the cell.  These
+points are found by solving every ``r``-subset of a cell's rows and keeping the solutions
+that satisfy all rows (cheap for ``m <= 3``).  The automatic half-width is ``box = 2 (1 + max |coordinate|)`` over all of
+them, so every minimal face lies in the open box with a margin of at least half the box.
+Consequences: every bounded cell is inside the box; every cell and every facet shared by two
+cells meets the box in a set of full dimension (a convex set is full-dimensional near each of
+its points), so the cells, their adjacency and hence the merged regions inside the box are
+exactly those of :math:`\mathbb R^m`; and a cell reaches the box boundary exactly when it is
+unbounded in :math:`\mathbb R^m` (``touches_box``).  The ``2m`` box rows are then appended to
+every cell and its Chebyshev ball is recomputed inside the box; a cell of
+:math:`\mathbb R^m` whose radius in the box is ``<= tol`` (only an extremely thin wedge can do
+this) is dropped and reported in ``undecided`` -- this is the "same cell count with the final
+box" check.  A user-given ``box`` overrides: the splitting then starts from the box itself,
+cells are those of the restriction of ``f`` to the box and regions are connected within it.
+
+Merging
+-------
+Two cells form one region when their affine maps agree within ``MAP_RTOL`` times the
+entrywise magnitude bound of the maps (products of ``|W|`` and ``|b|`` through the layers,
+with multipliers ``max(1, negative_slope)``) and they share a facet.  Any two cells of the
+splitting tree lie on opposite sides of the hyperplane that split their lowest common
+ancestor; both store that row (with exactly opposite signs), which identifies it.  They are
+facet-adjacent iff the Chebyshev radius, *within* that hyperplane, of the intersection of
+both cells exceeds ``tol`` (an LP with the equality constraint; rows parallel to the
+hyperplane are relaxed by ``tol``, so that two cells separated only by a dropped sliver of
+width ``<= tol`` still count as adjacent; in 1-D the in-hyperplane radius is the cap and the
+test is that the two intervals touch).  Connected components (union-find) of the adjacency
+graph restricted to equal maps are the regions.
+
+Tolerances (module constants)
+-----------------------------
+* ``tol`` (default ``1e-9``, absolute, in units of ``z``): a cell, a side of a split or a
+  shared facet exists when its certified Chebyshev radius exceeds ``tol``.  It may not be
+  smaller than ``MIN_TOL = 1e-10``, the primal/dual feasibility tolerance ``LP_FEAS_TOL``
+  requested from HiGHS.  LP values are never trusted alone (HiGHS's presolve was seen to
+  accept an equality-constrained LP violated by 8e-10): keep/merge decisions use the
+  certified radius at the LP's point.  A decision whose radius lies within a factor
+  ``UNDECIDED_FACTOR = 10`` of ``tol`` (or whose LP and certified radius straddle ``tol``)
+  is recorded in ``Regions.undecided``; exactly degenerate sides (a hyperplane through a
+  vertex, duplicated neurons) have certified radius 0 up to rounding and are not recorded.
+* ``LP_REL_ACC = 3e-14``: accuracy of HiGHS's Chebyshev radius relative to the size of the
+  coordinates, measured on 1000 thin random polytopes (error <= 1e-13 at coordinates ~1,
+  <= 2e-11 at 1e3, <= 3e-10 at 1e4).  When ``LP_REL_ACC * box > tol`` the LPs can no longer
+  resolve ``tol`` near the box boundary, and a note is recorded.
+* ``MAX_OFFSET = 1e15``: without a user box, a splitting hyperplane farther than this from
+  the origin (e.g. from a weight of 1e-300) raises ``ValueError`` (HiGHS treats 1e20 as
+  infinite).  With a user box, a hyperplane farther from a cell's centre than the box's
+  diameter is known to miss the cell and needs no LP, so such networks work there.
+* ``ZERO_NORMAL_RTOL = 1e-12``: a neuron of a deeper layer whose gradient on a cell has norm
+  below this fraction of the sum of the norms of its terms is a cancellation residue; it is
+  treated as constant on the cell (active iff its constant term is > 0).  First-layer
+  neurons are constant only when their weight row is exactly zero.
+* ``MAP_RTOL = 1e-9``: two maps are equal when every entry of ``A`` and ``b`` differs by at
+  most ``MAP_RTOL`` times its magnitude bound, and the rank counts singular values above
+  ``MAP_RTOL`` times the Frobenius norm of the bound of ``A``.  Rounding is ~1e-15 of the
+  same bounds; a merge or rank decision on a difference between ``ROUND_RTOL = 1e-12`` and
+  ``MAP_RTOL`` of the bound is recorded in ``undecided``.
+* ``PARALLEL_TOL = 1e-9``: in the adjacency LP, a row whose normal has a component of at most
+  this size within the separating hyperplane counts as parallel to it (relaxed by ``tol``).
+* ``VERTEX_RTOL = 1e-9``, ``DET_MIN = 1e-12``: a vertex candidate (solution of ``m`` unit
+  rows with ``|det| > DET_MIN``; nearly parallel rows meet beyond ~1e12 and are ignored)
+  belongs to the cell if it violates no row by more than ``VERTEX_RTOL (1 + |v|)`` plus its
+  conditioning error ``1e3 eps |v| / |det|``.  A spurious candidate only enlarges the box.
+
+Cost: about one small LP per (neuron, cell) pair that the hyperplane does not visibly cut,
+one per final cell, and one per candidate merge; the vertex enumeration is ``C(k, m)`` small
+solves per cell with ``k`` rows.  Meant for small networks (a few hundred cells).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import ReluNet
+
+__all__ = [
+    "Cell",
+    "Region",
+    "Regions",
+    "bounding_box",
+    "linear_regions",
+    "evaluate_pattern",
+    "cell_vertices",
+]
+
+#: Largest supported input dimension m.
+MAX_INPUT_DIM = 3
+#: Default Chebyshev-radius threshold (absolute, units of z).
+DEFAULT_TOL = 1e-9
+#: Smallest accepted ``tol``: the LP feasibility tolerance below.
+MIN_TOL = 1e-10
+#: Primal and dual feasibility tolerances requested from HiGHS.
+LP_FEAS_TOL = 1e-10
+#: Radii within this factor of ``tol`` are reported as undecided.
+UNDECIDED_FACTOR = 10.0
+#: Relative threshold below which a neuron's gradient on a cell counts as zero.
+ZERO_NORMAL_RTOL = 1e-12
+#: Relative tolerance for equal affine maps and for the numerical rank.
+MAP_RTOL = 1e-9
+#: Relative size of rounding in the affine maps; differences above it but within MAP_RTOL
+#: are reported.
+ROUND_RTOL = 1e-12
+#: Relative feasibility tolerance of vertex candidates.
+VERTEX_RTOL = 1e-9
+#: Smallest |det| of m unit rows accepted as defining a vertex.
+DET_MIN = 1e-12
+#: Rows whose normal has a component of at most this size within a hyperplane count as
+#: parallel to it (adjacency test).
+PARALLEL_TOL = 1e-9
+#: Measured accuracy of the LP's Chebyshev radius relative to the coordinates' size; a box
+#: with ``LP_REL_ACC * box > tol`` is reported in ``undecided``.
+LP_REL_ACC = 3e-14
+#: Largest distance from the origin of a hyperplane that the automatic box handles (HiGHS
+#: treats numbers above 1e20 as infinite); beyond it, a user box is required.
+MAX_OFFSET = 1e15
+
+_EPS = np.finfo(float).eps
+
+
+# -- public value types ------------------------------------------------------------------------
+
+
+def _frozen(arr) -> np.ndarray:
+    arr = np.array(arr, dtype=float)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Cell:
+    """One linear cell of the network: a full-dimensional polyhedron with one activation
+    pattern.
+
+    Attributes
+    ----------
+    pattern : tuple of tuple of bool
+        One tuple per hidden layer, ``True`` where the neuron's pre-activation is ``> 0`` on
+        the interior of the cell.
+    H : ndarray, shape (k, m)
+        Rows of unit Euclidean norm; the cell is ``{z : H z <= h}``.  The last ``2 m`` rows
+        are the box facets ``z_i <= box`` and ``-z_i <= box`` (``i = 0 .. m-1``).
+    h : ndarray, shape (k,)
+    A : ndarray, shape (n, m)
+        ``f(z) = A z + b`` on the cell.
+    b : ndarray, shape (n,)
+    center : ndarray, shape (m,)
+        Chebyshev centre (inside the box).
+    radius : float
+        Certified Chebyshev radius, ``> tol``: ``H @ center + radius <= h`` up to rounding.
+    touches_box : bool
+        True if the cell reaches the box boundary; with the automatic box this holds exactly
+        when the cell is unbounded in ``R^m``.
+    """
+
+    pattern: tuple
+    H: np.ndarray
+    h: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    center: np.ndarray
+    radius: float
+    touches_box: bool
+
+    def contains(self, z, slack: float = 0.0) -> np.ndarray:
+        """Whether points lie in the cell, ``H z <= h + slack``.
+
+        Parameters
+        ----------
+        z : array_like, shape (N, m) or (m,)
+        slack : float
+
+        Returns
+        -------
+        ndarray of bool, shape (N,) (or a 0-d array for a single point)
+        """
+        z = np.asarray(z, dtype=float)
+        return np.all(z @ self.H.T <= self.h + slack, axis=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """A connected union of cells with identical affine maps.
+
+    Attributes
+    ----------
+    cells : tuple of Cell
+    A : ndarray, shape (n, m)
+        The common map (that of the first cell).
+    b : ndarray, shape (n,)
+    rank : int
+        Numerical rank of ``A`` (singular values above ``MAP_RTOL`` times the magnitude bound
+        of the network's maps).
+    """
+
+    cells: tuple
+    A: np.ndarray
+    b: np.ndarray
+    rank: int
+
+
+@dataclass(frozen=True, eq=False)
+class Regions:
+    """All linear cells and merged regions of a network inside a box.
+
+    Attributes
+    ----------
+    regions : tuple of Region
+    cells : tuple of Cell
+        Every cell, in splitting order; each belongs to exactly one region.
+    box : float
+        Half-width of the box ``[-box, box]^m``.
+    tol : float
+        The Chebyshev-radius threshold used.
+    undecided : tuple of str
+        Notes on decisions that fell within tolerance; empty normally.
+    """
+
+    regions: tuple
+    cells: tuple
+    box: float
+    tol: float
+    undecided: tuple = ()
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells."""
+        return len(self.cells)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of merged regions."""
+        return len(self.regions)
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _check_net(net) -> None:
+    if not isinstance(net, ReluNet):
+        raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
+    if net.input_dim > MAX_INPUT_DIM:
+        raise NotImplementedError(
+            f"net: linear regions are implemented for input dimension m <= {MAX_INPUT_DIM}, "
+            f"found m = {net.input_dim}"
+        )
+
+
+def _check_positive(value, name: str, minimum: float = 0.0) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise ValueError(f"{name}: expected a positive finite number, found {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a positive finite number, found {value!r}")
+    if value < minimum:
+        raise ValueError(
+            f"{name}: expected a number >= {minimum:g} (the LP feasibility tolerance), "
+            f"found {value!r}"
+        )
+    return value
+
+
+# -- linear programmes -----------------------------------------------------------------------
+
+
+_LP_OPTIONS = {
+    "primal_feasibility_tolerance": LP_FEAS_TOL,
+    "dual_feasibility_tolerance": LP_FEAS_TOL,
+}
+
+
+def _linprog(c, A_ub, b_ub, A_eq=None, b_eq=None, bounds=None):
+    from scipy.optimize import linprog
+
+    res = linprog(
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs",
+        options=_LP_OPTIONS,
+    )
+    if res.status != 0:  # numerical trouble at the tight tolerances: retry with the defaults
+        res = linprog(
+            c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs"
+        )
+    return res
+
+
+def _certified(N, d, x, cap) -> float:
+    """Radius of the largest ball about ``x`` inside ``{N z <= d}`` (unit rows), capped."""
+    if N.shape[0] == 0:
+        return cap
+    return float(min(cap, np.min(d - N @ x)))
+
+
+def _chebyshev(N, d, cap):
+    """Chebyshev ball of ``{N z <= d}`` (unit rows), radius capped at ``cap``.
+
+    Returns ``(x, r_lp, r_cert)``: the LP centre, the LP radius (negative when the set is
+    empty) and the certified radius at ``x``.
+    """
+    k, m = N.shape
+    if k == 0:
+        return np.zeros(m), cap, cap
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    res = _linprog(
+        c, np.hstack([N, np.ones((k, 1))]), d, bounds=[(None, None)] * m + [(None, cap)]
+    )
+    if res.status != 0:
+        raise RuntimeError(f"Chebyshev-ball LP failed: {res.message}")
+    x = res.x[:m]
+    return x, float(res.x[m]), _certified(N, d, x, cap)
+
+
+def _unit(a):
+    """``(a / |a|, |a|)`` computed without underflow; ``|a| = 0`` gives ``(None, 0)``."""
+    s = float(np.max(np.abs(a)))
+    if s == 0.0:
+        return None, 0.0
+    u = a / s
+    nu = float(np.sqrt(u @ u))
+    return u / nu, s * nu
+
+
+# -- splitting -------------------------------------------------------------------------------
+
+
+class _Work:
+    """A cell during splitting."""
+
+    __slots__ = ("N", "d", "done", "cur", "PA", "Pc", "mag", "x", "r")
+
+    def __init__(self, N, d, done, cur, PA, Pc, mag, x, r):
+        self.N, self.d, self.done, self.cur = N, d, done, cur
+        self.PA, self.Pc, self.mag, self.x, self.r = PA, Pc, mag, x, r
+
+
+def _band(r, tol) -> bool:
+    return tol / UNDECIDED_FACTOR < r <= tol * UNDECIDED_FACTOR
+
+
+def _split_neuron(w: _Work, j, layer, cap, tol, reach, notes):
+    a, c = w.PA[j], float(w.Pc[j])
+    n, na = _unit(a)
+    if na <= ZERO_NORMAL_RTOL * w.mag[j]:
+        w.cur = w.cur + (bool(c > 0),)
+        return [w]
+    with np.errstate(over="ignore"):
+        off = c / na  # may overflow for a tiny gradient: the hyperplane is "at infinity"
+    s = float(n @ w.x) + off  # signed distance of the centre, positive on the active side
+    if reach is not None and abs(s) > reach:
+        # Inside a user box every point of the cell is within `reach` of its centre: the
+        # hyperplane misses the cell, which lies on the side of its centre (no LP, no row).
+        w.cur = w.cur + (bool(s > 0),)
+        return [w]
+    if not abs(off) <= MAX_OFFSET:
+        raise ValueError(
+            f"net: hidden layer {layer}, neuron {j} has a hyperplane at distance {abs(off):.3g} "
+            f"from the origin (> {MAX_OFFSET:g}); the automatic box cannot resolve it, pass "
+            "box= to restrict the domain"
+        )
+    sides = []
+    for active, sgn in ((True, 1.0), (False, -1.0)):
+        row, rhs = -sgn * n + 0.0, sgn * off + 0.0  # + 0.0: no negative zeros (exact pairs)
+        N1 = np.vstack([w.N, row])
+        d1 = np.append(w.d, rhs)
+        ss, r0 = sgn * s, w.r
+        cand = None
+        if ss >= r0:
+            cand = w.x
+        elif ss > -r0:
+            cand = w.x + sgn * n * (r0 - 0.5 * (r0 + ss))
+        if cand is not None:
+            rc = _certified(N1, d1, cand, cap)
+            if rc > UNDECIDED_FACTOR * tol:
+                sides.append((active, N1, d1, cand, rc, rc))
+                continue
+        x, r_lp, rc = _chebyshev(N1, d1, cap)
+        if _band(rc, tol) or (r_lp > tol >= rc):
+            notes.append(
+                f"hidden layer {layer}, neuron {j}: a side with certified Chebyshev radius "
+                f"{rc:.3g} (LP {r_lp:.3g}) within a factor {UNDECIDED_FACTOR:g} of "
+                f"tol={tol:g}: {'kept' if rc > tol else 'dropped'}"
+            )
+        sides.append((active, N1, d1, x, r_lp, rc))
+    out = []
+    for i, (active, N1, d1, x, _, rc) in enumerate(sides):
+        if rc <= tol:
+            continue
+        other_lp = sides[1 - i][4]
+        if other_lp <= -tol:  # the hyperplane misses the cell: its row is redundant
+            N1, d1 = w.N, w.d
+        out.append(_Work(N1, d1, w.done, w.cur + (active,), w.PA, w.Pc, w.mag, x, rc))
+    if not out:
+        notes.append(
+            f"hidden layer {layer}, neuron {j}: a cell of radius {w.r:.3g} split into two "
+            f"sides of radius <= tol={tol:g}; both dropped"
+        )
+    return out
+
+
+def _enumerate(net: ReluNet, N0, d0, cap, tol, notes, reach=None):
+    """Split ``{N0 z <= d0}`` through all hidden layers; returns the list of _Work cells with
+    ``PA, Pc`` holding the output map."""
+    W0, b0 = net.weights[0], net.biases[0]
+    mag0 = np.array([_unit(row)[1] for row in W0])
+    x0, _, r0 = _chebyshev(N0, d0, cap)
+    cells = [_Work(N0, d0, (), (), W0, b0, mag0, x0, r0)]
+    slope = net.negative_slope
+    for layer in range(net.n_layers - 1):
+        width = net.weights[layer].shape[0]
+        for j in range(width):
+            nxt = []
+            for w in cells:
+                nxt.extend(_split_neuron(w, j, layer, cap, tol, reach, notes))
+            cells = nxt
+        W, b = net.weights[layer + 1], net.biases[layer + 1]
+        for w in cells:
+            mult = np.where(np.array(w.cur, dtype=bool), 1.0, slope)
+            M = mult[:, None] * w.PA
+            w.PA = W @ M
+            w.Pc = W @ (mult * w.Pc) + b
+            w.mag = np.abs(W) @ np.array([_unit(row)[1] for row in M])
+            w.done = w.done + (w.cur,)
+            w.cur = ()
+    return cells
+
+
+# -- vertices and minimal faces --------------------------------------------------------------
+
+
+def _face_points(N, d) -> np.ndarray:
+    """One point of every minimal face of ``{N z <= d}`` (unit rows), shape (P, m).
+
+    For rank m these are the vertices; for rank r < m, the point closest to the origin of
+    each minimal face (an affine subspace of dimension m - r).
+    """
+    k, m = N.shape
+    if k == 0:
+        return np.zeros((1, m))
+    with np.errstate(all="ignore"):
+        P = _face_points_raw(N, d)
+    return P[np.all(np.isfinite(P), axis=1)]
+
+
+def _face_points_raw(N, d) -> np.ndarray:
+    k, m = N.shape
+    sv = np.linalg.svd(N, compute_uv=False)
+    r = int(np.sum(sv > 1e-12 * max(1.0, sv[0])))
+    if r == 0:
+        return np.zeros((1, m)) if np.all(d >= 0) else np.zeros((0, m))
+    combos = np.array(list(itertools.combinations(range(k), r)), dtype=int)
+    M = N[combos]  # (C, r, m)
+    if r == m:
+        det = np.abs(np.linalg.det(M))
+        ok = det > DET_MIN
+        if not ok.any():
+            return np.zeros((0, m))
+        V = np.linalg.solve(M[ok], d[combos[ok]][..., None])[..., 0]
+        det = det[ok]
+    else:
+        pts, dets = [], []
+        for S, Ms in zip(combos, M):
+            g = float(np.prod(np.linalg.svd(Ms, compute_uv=False)))
+            if g > DET_MIN:
+                pts.append(np.linalg.pinv(Ms) @ d[S])
+                dets.append(g)
+        if not pts:
+            return np.zeros((0, m))
+        V, det = np.array(pts), np.array(dets)
+    size = np.max(np.abs(V), axis=1)
+    allowed = VERTEX_RTOL * (1.0 + size) + 1e3 * _EPS * size / det
+    feasible = np.all(V @ N.T - d <= allowed[:, None], axis=1)
+    return V[feasible]
+
+
+def _dedupe(V: np.ndarray) -> np.ndarray:
+    kept: list = []
+    for v in V:
+        scale = VERTEX_RTOL * (1.0 + np.max(np.abs(v)))
+        if not any(np.max(np.abs(v - u)) <= scale for u in kept):
+            kept.append(v)
+    return np.array(kept).reshape(-1, V.shape[1])
+
+
+def cell_vertices(cell: Cell) -> np.ndarray:
+    """The vertices of a cell (a bounded polytope, the box included).
+
+    Parameters
+    ----------
+    cell : Cell
+
+    Returns
+    -------
+    ndarray, shape (V, m)
+        Distinct vertices; sorted for ``m = 1`` and in counter-clockwise order about their
+        mean for ``m = 2``.
+    """
+    V = _dedupe(_face_points(cell.H, cell.h))
+    m = V.shape[1]
+    if m == 1:
+        return V[np.argsort(V[:, 0])]
+    if m == 2 and len(V) > 2:
+        c = V.mean(axis=0)
+        return V[np.argsort(np.arctan2(V[:, 1] - c[1], V[:, 0] - c[0]))]
+    return V
+
+
+def _box_rows(m: int, box: float):
+    N = np.vstack([np.eye(m), -np.eye(m)])
+    return N, np.full(2 * m, float(box))
+
+
+def _auto_box(cells, tol, notes) -> float:
+    biggest = 0.0
+    for w in cells:
+        P = _face_points(w.N, w.d)
+        if P.size:
+            biggest = max(biggest, float(np.max(np.abs(P))))
+    box = 2.0 * (1.0 + biggest)
+    if LP_REL_ACC * box > tol:
+        notes.append(
+            f"box half-width {box:.3g}: the LP accuracy at this scale (about "
+            f"{LP_REL_ACC * box:.1g}) exceeds tol={tol:g}; choose a larger tol"
+        )
+    return box
+
+
+# -- merging ---------------------------------------------------------------------------------
+
+
+def _map_bounds(net: ReluNet):
+    """Entrywise magnitude bounds of every cell's A (n, m) and b (n,)."""
+    s = max(1.0, net.negative_slope)
+    Ab, bb = np.abs(net.weights[0]), np.abs(net.biases[0])
+    for W, b in zip(net.weights[1:], net.biases[1:]):
+        Ab = np.abs(W) @ (s * Ab)
+        bb = np.abs(W) @ (s * bb) + np.abs(b)
+    return Ab, bb
+
+
+def _row_key(row, rhs) -> bytes:
+    return np.append(row, rhs).tobytes()
+
+
+def _adjacent(P: Cell, Q: Cell, n_box: int, tol: float, cap: float, notes) -> bool:
+    """Whether two cells of the splitting share an (m-1)-dimensional facet (see module doc)."""
+    keys = {
+        _row_key(P.H[i] + 0.0, P.h[i] + 0.0): i for i in range(P.H.shape[0] - n_box)
+    }
+    sep = None
+    for jq in range(Q.H.shape[0] - n_box):
+        i = keys.get(_row_key(-Q.H[jq] + 0.0, -Q.h[jq] + 0.0))
+        if i is not None:
+            sep = i
+            break
+    if sep is None:
+        return False
+    u, du = P.H[sep], P.h[sep]
+    N = np.vstack([P.H, Q.H])
+    d = np.concatenate([P.h, Q.h])
+    m = N.shape[1]
+    proj = N - np.outer(N @ u, u)
+    pn = np.sqrt(np.sum(proj * proj, axis=1))
+    par = pn <= PARALLEL_TOL
+    d_lp = np.where(par, d + tol, d)
+    coef = np.where(par, 0.0, pn)
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    res = _linprog(
+        c,
+        np.hstack([N, coef[:, None]]),
+        d_lp,
+        A_eq=np.append(u, 0.0)[None, :],
+        b_eq=[du],
+        bounds=[(None, None)] * m + [(None, cap)],
+    )
+    if res.status == 2:  # infeasible: the cells do not even touch on the hyperplane
+        return False
+    if res.status != 0:
+        raise RuntimeError(f"adjacency LP failed: {res.message}")
+    x = res.x[:m]
+    x = x - (u @ x - du) * u
+    slack = d - N @ x
+    rounding = 1e3 * _EPS * (1.0 + np.abs(d[par]) + np.max(np.abs(x)))
+    if np.any(slack[par] < -(tol + rounding)):
+        return False
+    rc = float(min(cap, np.min(slack[~par] / pn[~par]))) if (~par).any() else cap
+    r_lp = float(res.x[m])
+    if _band(rc, tol) or (r_lp > tol >= rc):
+        notes.append(
+            f"adjacency of two cells with equal maps: facet radius {rc:.3g} (LP {r_lp:.3g}) "
+            f"within a factor {UNDECIDED_FACTOR:g} of tol={tol:g}: "
+            f"{'merged' if rc > tol else 'not merged'}"
+        )
+    return rc > tol
+
+
+def _merge(cells, net, box, tol, notes):
+    K = len(cells)
+    m = net.input_dim
+    Ab, bb = _map_bounds(net)
+    parent = list(range(K))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if K:
+        As = np.stack([cl.A for cl in cells])
+        bs = np.stack([cl.b for cl in cells])
+    for i in range(K - 1):
+        dA = np.abs(As[i + 1 :] - As[i])
+        db = np.abs(bs[i + 1 :] - bs[i])
+        close = np.all(dA <= MAP_RTOL * Ab, axis=(1, 2)) & np.all(db <= MAP_RTOL * bb, axis=1)
+        for j in np.flatnonzero(close) + i + 1:
+            if find(i) == find(j):
+                continue
+            if _adjacent(cells[i], cells[j], 2 * m, tol, 2.0 * box, notes):
+                parent[find(j)] = find(i)
+                exact = np.all(dA[j - i - 1] <= ROUND_RTOL * Ab) and np.all(
+                    db[j - i - 1] <= ROUND_RTOL * bb
+                )
+                if not exact:
+                    notes.append(
+                        f"cells {i} and {j}: maps differ by more than rounding "
+                        f"({ROUND_RTOL:g} of their magnitude) but within MAP_RTOL={MAP_RTOL:g}:"
+                        " merged"
+                    )
+    groups: dict = {}
+    for i in range(K):
+        groups.setdefault(find(i), []).append(i)
+    scale = float(np.linalg.norm(Ab))
+    regions = []
+    for members in sorted(groups.values(), key=lambda g: g[0]):
+        first = cells[members[0]]
+        sv = np.linalg.svd(first.A, compute_uv=False)
+        rank = int(np.sum(sv > MAP_RTOL * scale))
+        if np.any((sv > ROUND_RTOL * scale) & (sv <= MAP_RTOL * scale)):
+            notes.append(
+                f"region of cell {members[0]}: a singular value of A lies between "
+                f"{ROUND_RTOL:g} and {MAP_RTOL:g} of the map scale {scale:.3g}; rank {rank}"
+            )
+        regions.append(Region(tuple(cells[i] for i in members), first.A, first.b, rank))
+    return tuple(regions)
+
+
+# -- public functions ------------------------------------------------------------------------
+
+
+def _pass_one(net, tol, notes):
+    cap = 1.0 + 10.0 * tol
+    m = net.input_dim
+    return _enumerate(net, np.zeros((0, m)), np.zeros(0), cap, tol, notes)
+
+
+def bounding_box(net: ReluNet, *, tol: float = DEFAULT_TOL) -> float:
+    """Half-width of a box ``[-box, box]^m`` containing every vertex (minimal face) of the
+    network's linear cells, with a margin of half the box.
+
+    Parameters
+    ----------
+    net : ReluNet
+        Input dimension ``m <= 3``.
+    tol : float
+        Chebyshev-radius threshold of the splitting (see :func:`linear_regions`).
+
+    Returns
+    -------
+    float
+        ``2 (1 + max |coordinate|)`` over one point of each minimal face of every cell of
+        ``R^m`` (see the module docstring); ``2`` if there is none.
+    """
+    _check_net(net)
+    tol = _check_positive(tol, "tol", MIN_TOL)
+    notes: list = []
+    return _auto_box(_pass_one(net, tol, notes), tol, notes)
+
+
+def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAULT_TOL) -> Regions:
+    """Exact linear cells and merged regions of a ReLU / leaky-ReLU network, ``m <= 3``.
+
+    Parameters
+    ----------
+    net : ReluNet
+        A network ``R^m -> R^n`` with ``m <= 3``.
+    box : float, optional
+        Half-width of the box ``[-box, box]^m``.  By default the box of
+        :func:`bounding_box`, inside which the cell structure is that of all of ``R^m``.
+    tol : float
+        Chebyshev-radius threshold (absolute, units of z), at least ``MIN_TOL = 1e-10``.
+
+    Returns
+    -------
+    Regions
+        ``cells`` (each with pattern, polyhedron ``H z <= h``, map ``A z + b``, Chebyshev
+        ball, ``touches_box``), ``regions`` (connected unions of cells with equal maps, with
+        the rank of the map), the box, tol and notes on near-tolerance decisions.
+
+    Raises
+    ------
+    ValueError
+        If ``net`` is not a ReluNet, or ``tol`` or ``box`` is not a positive finite number, or
+        (without ``box``) a hyperplane lies farther than ``MAX_OFFSET`` from the origin.
+    NotImplementedError
+        If ``m > 3``.
+
+    Examples
+    --------
+    >>> relu2 = ReluNet([np.eye(2), np.eye(2)], [np.zeros(2), np.zeros(2)])
+    >>> r = linear_regions(relu2)
+    >>> r.n_cells, sorted(reg.rank for reg in r.regions)
+    (4, [0, 1, 1, 2])
+    """
+    _check_net(net)
+    tol = _check_positive(tol, "tol", MIN_TOL)
+    if box is not None:
+        box = _check_positive(box, "box")
+    m = net.input_dim
+    nb = 2 * m
+    notes: list = []
+    if box is None:
+        raw = _pass_one(net, tol, notes)
+        box = _auto_box(raw, tol, notes)
+        NB, dB = _box_rows(m, box)
+        polys = [(w, np.vstack([w.N, NB]), np.concatenate([w.d, dB])) for w in raw]
+    else:
+        NB, dB = _box_rows(m, box)
+        # Any two points of the box are within its diameter 2 sqrt(m) box of each other.
+        reach = 2.0 * np.sqrt(m) * box * (1.0 + 1e-12)
+        raw = _enumerate(net, NB, dB, 2.0 * box, tol, notes, reach)
+        # Box rows last, as in the automatic case.
+        polys = [
+            (w, np.vstack([w.N[nb:], w.N[:nb]]), np.concatenate([w.d[nb:], w.d[:nb]]))
+            for w in raw
+        ]
+    work = []
+    for w, N, d in polys:
+        # The splitting may have certified a cell by a smaller inscribed ball: one LP per
+        # final cell gives its Chebyshev ball in the box.
+        x, r_lp, rc = _chebyshev(N, d, 2.0 * box)
+        if rc <= tol or _band(rc, tol):
+            notes.append(
+                f"a cell (pattern {w.done}) has certified radius {rc:.3g} (LP {r_lp:.3g}) "
+                f"inside the box: {'kept' if rc > tol else 'dropped'}"
+            )
+        if rc > tol:
+            work.append((w, N, d, x, rc))
+    cells = []
+    for w, N, d, x, rc in work:
+        V = _face_points(N, d)
+        touches = bool(V.size and np.max(np.abs(V)) >= box * (1.0 - VERTEX_RTOL))
+        cells.append(
+            Cell(
+                pattern=tuple(tuple(bool(v) for v in layer) for layer in w.done),
+                H=_frozen(N),
+                h=_frozen(d),
+                A=_frozen(w.PA),
+                b=_frozen(w.Pc),
+                center=_frozen(x),
+                radius=float(rc),
+                touches_box=touches,
+            )
+        )
+    cells = tuple(cells)
+    regions = _merge(cells, net, box, tol, notes)
+    return Regions(regions, cells, float(box), tol, tuple(dict.fromkeys(notes)))
+
+
+def evaluate_pattern(net: ReluNet, z) -> tuple:
+    """The activation pattern of the network at one point.
+
+    Parameters
+    ----------
+    net : ReluNet
+    z : array_like, shape (m,) (a scalar is accepted for m = 1)
+
+    Returns
+    -------
+    tuple of tuple of bool
+        One tuple per hidden layer, ``True`` where the pre-activation is ``> 0``; computed
+        with the same float operations as ``ReluNet.__call__``.
+    """
+    if not isinstance(net, ReluNet):
+        raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
+    z = np.asarray(z, dtype=float).reshape(-1)
+    if z.shape != (net.input_dim,):
+        raise ValueError(f"z: expected shape ({net.input_dim},), found {z.shape}")
+    if not np.all(np.isfinite(z)):
+        raise ValueError("z: expected finite coordinates")
+    h = z[None, :]
+    out = []
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        pre = h @ w.T + b
+        out.append(tuple(bool(v > 0) for v in pre[0]))
+        h = net.activation(pre)
+    return tuple(out)
