@@ -14,10 +14,13 @@ from .equivalence import (
     models_equivalent,
     same_distribution,
 )
-from .io import ModelFileError, load_model, load_net, save_model, save_net
+from .injectivity import injectivity_1d
+from .injectivity_nd import InjectivityReport, check_injectivity
+from .io import ModelFileError, load_model, load_net, load_net_any, save_model, save_net
 from .models import GaussianMixture, LatentModel, ReluNet
 from .parameters import get_parameter, parameter_names, set_parameter
 from .regions import Pieces1D, pieces_1d
+from .regions_nd import linear_regions
 from .search import Family, FamilyPoint, SearchResult, grid_search
 from .surface import Slice1D, Slice2D, nll_slice, nll_slice_2d
 
@@ -56,4 +59,9 @@ __all__ = [
     "Slice2D",
     "nll_slice",
     "nll_slice_2d",
+    "injectivity_1d",
+    "check_injectivity",
+    "InjectivityReport",
+    "linear_regions",
+    "load_net_any",
 ]

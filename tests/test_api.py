@@ -40,6 +40,11 @@ PUBLIC = {
     "Slice2D",
     "nll_slice",
     "nll_slice_2d",
+    "injectivity_1d",
+    "check_injectivity",
+    "InjectivityReport",
+    "linear_regions",
+    "load_net_any",
 }
 
 
