@@ -28,9 +28,13 @@ unbounded cells stay unbounded) and maps :math:`f = A_i z + b_i` on them:
 
 Tolerances: a polyhedron is full-dimensional when its Chebyshev radius exceeds ``tol`` (times
 the scale of the box); a difference :math:`\|z_1 - z_2\|_\infty` counts when it exceeds
-``1e-6`` relative to the box.  Every witness is re-checked by evaluating the network, and a
-decision that depends on a quantity within a factor 10 of its tolerance is reported in
-``notes`` as undecided rather than guessed.
+``1e-6`` relative to the box; ranks are taken relative to the largest map of the network, and
+the output is normalised by that map's norm, so the verdicts do not depend on the scale of f.
+Every witness is re-checked by evaluating the network.  A decision that depends on a quantity
+within a factor 10 of its tolerance is still given, and flagged in ``notes`` so that the
+reader knows it sits at the tolerance.  The verdicts are for f on all of R^m: the box only
+bounds the enumeration (cells touching it are extended as the polyhedra they are), so a
+user-given box must contain every vertex of the regions.
 """
 
 from __future__ import annotations
@@ -45,8 +49,18 @@ __all__ = ["Verdict", "InjectivityReport", "check_injectivity", "format_report"]
 
 #: Relative size of a difference z1 - z2 that counts as two distinct points.
 DISTINCT = 1e-6
-#: A witness f(z1) = f(z2) must hold to this relative accuracy when evaluated by the network.
-WITNESS_RTOL = 1e-9
+#: A witness f(z1) = f(z2) must hold to this relative accuracy (of 1 + |f|, f normalised to a
+#: largest map norm of 1) when evaluated by the network: far above rounding (1e-14 for the
+#: sizes met here), far below any genuine gap.
+WITNESS_RTOL = 1e-11
+#: The search for an F2 ball gives up on a cell beyond this many pieces (with a note).
+MAX_PIECES = 4096
+#: Witness searches stay within this multiple of the enumeration box (LP solutions far out are
+#: dominated by the solver's tolerances).
+WITNESS_BOX = 10.0
+#: Singular values below this fraction of the network's largest map norm count as zero (the
+#: maps are normalised so that the largest has norm 1).
+RANK_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,8 @@ class Verdict:
 
     Attributes
     ----------
-    holds : bool or None
-        None when the decision fell within tolerance (see ``reason``).
+    holds : bool
+        The verdict (decisions close to a tolerance are flagged in the report's ``notes``).
     reason : str
         A readable explanation.
     witness : dict
@@ -105,14 +119,18 @@ def _linprog(c, a_ub=None, b_ub=None, a_eq=None, b_eq=None, bounds=None):
     return res
 
 
-def _chebyshev(H, h, r_max=1.0):
-    """Centre and radius of the largest ball (radius capped at ``r_max``) in {H z <= h}."""
+def _chebyshev(H, h, r_max=1.0, z_max=None):
+    """Centre and radius of the largest ball (radius capped at ``r_max``, centre within
+    ``[-z_max, z_max]^m`` if given) in {H z <= h}."""
     m = H.shape[1]
+    if H.shape[0] == 0:
+        return np.zeros(m), float(r_max)
     norms = np.linalg.norm(H, axis=1)
     c = np.zeros(m + 1)
     c[-1] = -1.0
     a = np.hstack([H, norms[:, None]])
-    bounds = [(None, None)] * m + [(0.0, r_max)]
+    zb = (None, None) if z_max is None else (-z_max, z_max)
+    bounds = [zb] * m + [(0.0, r_max)]
     res = _linprog(c, a, h, bounds=bounds)
     if res.status != 0:
         return None, -np.inf
@@ -135,10 +153,11 @@ def _strip_box(cell, box):
 
 
 def _rank(A, scale) -> int:
-    if A.size == 0:
+    """Numerical rank: singular values above ``RANK_RTOL * scale`` (0 for a zero scale)."""
+    if A.size == 0 or scale == 0:
         return 0
     s = np.linalg.svd(A, compute_uv=False)
-    return int(np.sum(s > 1e-10 * max(1.0, scale)))
+    return int(np.sum(s > RANK_RTOL * scale))
 
 
 # -- the decisions --------------------------------------------------------------------------------
@@ -173,21 +192,39 @@ def check_injectivity(net: ReluNet, *, box: float | None = None,
     notes = list(regs.undecided)
     cells = list(regs.cells)
     scale = max(1.0, regs.box)
-    weight_scale = max(float(np.abs(w).max()) for w in net.weights)
+    maps = [(np.asarray(cell.A, float), np.asarray(cell.b, float)) for cell in cells]
+    # The verdicts do not depend on the scale of the output (f and 1e-11 f are equally
+    # injective), but LP tolerances are absolute: work with f / c, c the largest map norm, and
+    # scale the x-witnesses back at the end.
+    c = max(float(np.linalg.norm(A, 2)) if A.size else 0.0 for A, _ in maps)
+    c = c if c > 0 else 1.0
     info = []
-    for cell in cells:
+    for cell, (A, b) in zip(cells, maps):
         H, h = _strip_box(cell, regs.box)
-        A, b = np.asarray(cell.A, float), np.asarray(cell.b, float)
-        info.append((H, h, A, b, _rank(A, weight_scale), cell))
+        info.append((H, h, A / c, b / c, _rank(A / c, 1.0), cell))
     max_rank = max(r for *_, r, _ in info)
 
-    f4 = _decide_f4(net, info, m, scale, notes)
-    f3 = _decide_f3(net, info, m, max_rank, tol, scale, notes)
-    f2 = _decide_f2(net, info, m, max_rank, f3, tol, scale, notes)
+    def f(z):
+        return net(z) / c
+
+    f4 = _unscale(_decide_f4(f, info, m, scale, notes), c)
+    f3 = _unscale(_decide_f3(f, info, m, max_rank, tol, scale, notes), c)
+    f2 = _unscale(_decide_f2(f, info, m, max_rank, f3, tol, scale, notes), c)
     return InjectivityReport(m=m, n=n, n_cells=len(cells), n_regions=len(regs.regions),
                              box=float(regs.box), F2=f2, F3=f3, F4=f4,
                              appendix_h=_appendix_h(net, info, m, max_rank, f3, f4),
                              notes=tuple(notes))
+
+
+def _unscale(verdict: Verdict, c: float) -> Verdict:
+    """x-space witnesses of f / c back to f."""
+    w = dict(verdict.witness)
+    for key in ("x", "center"):
+        if key in w:
+            w[key] = (np.asarray(w[key]) * c).tolist()
+    if "radius" in w:
+        w["radius"] = float(w["radius"] * c)
+    return Verdict(verdict.holds, verdict.reason, w)
 
 
 def _same_map(Ai, bi, Aj, bj) -> bool:
@@ -198,11 +235,12 @@ def _collision_ok(net, z1, z2, scale) -> bool:
     """Evaluate the network: distinct points with the same image."""
     fz = net(np.vstack([z1, z2]))
     gap = np.abs(fz[0] - fz[1]).max()
-    size = 1.0 + np.abs(fz).max()
+    size = np.abs(fz).max() + 1.0
     return gap <= WITNESS_RTOL * size and np.abs(z1 - z2).max() > DISTINCT * scale * 1e-3
 
 
 def _decide_f4(net, info, m, scale, notes) -> Verdict:
+    """``net`` is the (normalised) map to evaluate: a callable on arrays of shape (N, m)."""
     for H, h, A, b, rank, cell in info:
         if rank < m:
             _, _, vt = np.linalg.svd(A) if A.size else (None, None, np.eye(m))
@@ -254,6 +292,13 @@ def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
                     z1, z2 = res.x[:m], res.x[m:]
                     if _collision_ok(net, z1, z2, scale):
                         return z1, z2
+                    # The solver may drop tiny matrix entries (HiGHS ignores |a| <= 1e-9):
+                    # re-solve z2 from z1 exactly and keep it if it stays in C_j.
+                    z2 = np.linalg.lstsq(Aj, Ai @ z1 + bi - bj, rcond=None)[0]
+                    inside = (Hj.size == 0 or np.all(Hj @ z2 <= hj + 1e-9 * scale))
+                    if inside and np.abs(z1 - z2).max() > DISTINCT * scale and _collision_ok(
+                            net, z1, z2, scale):
+                        return z1, z2
                 break
     return None
 
@@ -266,7 +311,7 @@ def _overlap(info_i, info_j, m, tol, scale):
     if _same_map(Ai, bi, Aj, bj):
         return None
     both = np.hstack([Ai, Aj])
-    if _rank(both, np.abs(both).max()) != m:
+    if _rank(both, np.linalg.norm(both, 2)) != m:
         return None  # different m-dimensional subspaces: a null intersection
     pinv = np.linalg.pinv(Aj)
     M = pinv @ Ai
@@ -276,7 +321,7 @@ def _overlap(info_i, info_j, m, tol, scale):
         return None
     H = np.vstack([Hi, Hj @ M]) if Hj.size else Hi
     h = np.concatenate([hi, hj - Hj @ c]) if Hj.size else hi
-    centre, radius = _chebyshev(H, h) if H.size else (np.zeros(m), 1.0)
+    centre, radius = _chebyshev(H, h, z_max=WITNESS_BOX * scale)
     if centre is None or radius <= tol * scale:
         return None
     return H, h, M, c, centre, radius
@@ -326,7 +371,7 @@ def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
             ov = _overlap(info[i], info[j], m, tol, scale)
             if ov is not None:
                 overlaps.append((j, ov[0], ov[1]))
-        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale)
+        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes)
         if ball is not None:
             return Verdict(True, "a ball in the image where every point has one preimage, and "
                            "the image has dimension m", ball)
@@ -338,11 +383,12 @@ def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
                     "z": np.asarray(info[i0][5].center, float).tolist()})
 
 
-def _uncovered_ball(net, info, i, overlaps, m, tol, scale):
+def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes):
     """A ball in f(C_i) outside every other cell's image, as a witness dict, or None."""
     Hi, hi, Ai, bi, _, cell = info[i]
-    # Split C_i (with its box facets, so sub-cells are bounded) by the facets of the overlaps.
-    H0, h0 = np.asarray(cell.H, float), np.asarray(cell.h, float)
+    # Split C_i (without the box: an uncovered part may lie beyond it; radii are capped, so
+    # unbounded pieces are fine) by the facets of the overlaps.
+    H0, h0 = Hi, hi
     planes = []
     for _, H, h in overlaps:
         for row, rhs in zip(H, h):
@@ -352,30 +398,48 @@ def _uncovered_ball(net, info, i, overlaps, m, tol, scale):
         nxt = []
         for H, h in pieces:
             for sign in (1.0, -1.0):
-                Hs = np.vstack([H, sign * row])
+                Hs = np.vstack([H, sign * row]) if H.size else (sign * row)[None]
                 hs = np.append(h, sign * rhs)
                 _, r = _chebyshev(Hs, hs)
                 if r > tol * scale:
                     nxt.append((Hs, hs))
         pieces = nxt
-        if len(pieces) > 4096:
+        if len(pieces) > MAX_PIECES:
+            notes.append(f"F2: cell {i} needs more than {MAX_PIECES} pieces to separate its "
+                         "overlaps; it was not searched for a ball")
             return None
     sigma_min = np.linalg.svd(Ai, compute_uv=False).min()
+    rng = np.random.default_rng(0)
     for H, h in pieces:
-        centre, radius = _chebyshev(H, h, r_max=scale)
+        centre, radius = _chebyshev(H, h, r_max=scale, z_max=WITNESS_BOX * scale)
         if centre is None:
             continue
         inside = [np.all(Ho @ centre <= ho + 1e-12 * scale) for _, Ho, ho in overlaps]
         if any(inside):
             continue
-        x0 = Ai @ centre + bi
-        delta = radius * sigma_min
-        for k, (Hk, hk, Ak, bk, _, _) in enumerate(info):
-            if k == i:
-                continue
-            delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
-        if delta > tol * scale:
-            return {"center": x0.tolist(), "radius": float(delta), "z": centre.tolist(),
+        # The centre's image may lie on a lower-dimensional image of another cell (a
+        # transversal crossing); such sets are nowhere dense, so some of a few points of the
+        # inscribed ball avoid them.
+        directions = np.vstack([np.eye(m), -np.eye(m), rng.normal(size=(4 * m, m))])
+        directions /= np.linalg.norm(directions, axis=1)[:, None]
+        candidates = [(centre, radius)] + [(centre + 0.5 * radius * d, 0.5 * radius)
+                                           for d in directions]
+        best = None
+        for z, r in candidates:
+            x0 = Ai @ z + bi
+            delta = r * sigma_min
+            for k, (Hk, hk, Ak, bk, _, _) in enumerate(info):
+                if k == i:
+                    continue
+                delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
+                if delta <= 0:
+                    break
+            if best is None or delta > best[0]:
+                best = (delta, z, x0)
+        delta, z, x0 = best
+        # The tolerance is in z units: convert it with the cell's smallest gain.
+        if delta > tol * scale * sigma_min:
+            return {"center": x0.tolist(), "radius": float(delta), "z": z.tolist(),
                     "cell": i}
     return None
 

@@ -377,48 +377,74 @@ def load_net_npz(path) -> ReluNet:
     ModelFileError
         Missing or unreadable file, missing or unknown arrays, inconsistent shapes.
     """
+    import zipfile
+
     source = os.fspath(path)
+    bad_archive = (ValueError, OSError, EOFError, zipfile.BadZipFile)
     try:
-        archive = np.load(source, allow_pickle=False)
+        fh = open(source, "rb")
     except FileNotFoundError:
         raise ModelFileError(f"{source}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"{source}: not a readable .npz archive ({exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError(f"{source}: expected an .npz archive of arrays, found a single "
-                             "array")
-    with archive:
-        names = set(archive.files)
-        layers = 0
-        while f"W{layers + 1}" in names:
-            layers += 1
-        if layers == 0:
-            raise ModelFileError(f"{source}: missing array 'W1' (expected W1, b1, W2, b2, ...)")
-        allowed = {f"W{i}" for i in range(1, layers + 1)} | {
-            f"b{i}" for i in range(1, layers + 1)} | {"negative_slope"}
-        unknown = sorted(names - allowed)
-        if unknown:
-            raise ModelFileError(f"{source}: unknown array(s) {', '.join(unknown)} (expected "
-                                 f"W1..W{layers}, b1..b{layers}, negative_slope)")
-        missing = [f"b{i}" for i in range(1, layers + 1) if f"b{i}" not in names]
-        if missing:
-            raise ModelFileError(f"{source}: missing array(s) {', '.join(missing)}")
-        weights = [archive[f"W{i}"] for i in range(1, layers + 1)]
-        biases = [archive[f"b{i}"] for i in range(1, layers + 1)]
-        slope = 0.0
-        if "negative_slope" in names:
-            value = archive["negative_slope"]
-            if value.shape != () or not np.issubdtype(value.dtype, np.number):
-                raise ModelFileError(f"{source}: array 'negative_slope': expected a scalar "
-                                     f"number, found shape {value.shape}, dtype {value.dtype}")
-            slope = float(value)
+    except OSError as exc:
+        raise ModelFileError(f"{source}: not a readable .npz archive ({exc.strerror or exc})"
+                             ) from None
+    # The file is opened here so that it is closed whatever np.load raises.
+    with fh:
+        try:
+            archive = np.load(fh, allow_pickle=False)
+        except bad_archive as exc:
+            raise ModelFileError(f"{source}: not a readable .npz archive "
+                                 f"({exc or type(exc).__name__})") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{source}: expected an .npz archive of arrays, found a "
+                                 "single array")
+        with archive:
+            weights, biases, slope, layers = _npz_arrays(archive, source, bad_archive)
     for i, arr in enumerate(weights + biases):
-        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_):
+        if (not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+                or np.issubdtype(arr.dtype, np.complexfloating)):
             name = f"W{i + 1}" if i < layers else f"b{i - layers + 1}"
             raise ModelFileError(f"{source}: array '{name}': expected numbers, found dtype "
                                  f"{arr.dtype}")
     return _construct(source, "", ReluNet, [w.astype(float) for w in weights],
                       [b.astype(float) for b in biases], slope)
+
+
+def _npz_arrays(archive, source, bad_archive):
+    """The layer arrays and slope of an open .npz archive, with named errors."""
+    names = set(archive.files)
+    layers = 0
+    while f"W{layers + 1}" in names:
+        layers += 1
+    if layers == 0:
+        raise ModelFileError(f"{source}: missing array 'W1' (expected W1, b1, W2, b2, ...)")
+    allowed = {f"W{i}" for i in range(1, layers + 1)} | {
+        f"b{i}" for i in range(1, layers + 1)} | {"negative_slope"}
+    unknown = sorted(names - allowed)
+    if unknown:
+        raise ModelFileError(f"{source}: unknown array(s) {', '.join(unknown)} (expected "
+                             f"W1..W{layers}, b1..b{layers}, negative_slope)")
+    missing = [f"b{i}" for i in range(1, layers + 1) if f"b{i}" not in names]
+    if missing:
+        raise ModelFileError(f"{source}: missing array(s) {', '.join(missing)}")
+
+    def read(name):
+        try:
+            return archive[name]
+        except bad_archive as exc:
+            raise ModelFileError(f"{source}: array '{name}' cannot be read ({exc})") from None
+
+    weights = [read(f"W{i}") for i in range(1, layers + 1)]
+    biases = [read(f"b{i}") for i in range(1, layers + 1)]
+    slope = 0.0
+    if "negative_slope" in names:
+        value = read("negative_slope")
+        if (value.shape != () or not np.issubdtype(value.dtype, np.number)
+                or np.issubdtype(value.dtype, np.complexfloating)):
+            raise ModelFileError(f"{source}: array 'negative_slope': expected a scalar number, "
+                                 f"found shape {value.shape}, dtype {value.dtype}")
+        slope = float(value)
+    return weights, biases, slope, layers
 
 
 def load_net_torch(path) -> ReluNet:
@@ -502,6 +528,8 @@ def load_net_any(path) -> ReluNet:
     if ext in (".pt", ".pth", ".torch"):
         return load_net_torch(source)
     d, src = _read(source)
-    if isinstance(d, dict) and d.get("format") == _FORMATS["model"]:
+    # A model file: by its format tag, or (the tag being optional) by its sections.
+    if isinstance(d, dict) and (d.get("format") == _FORMATS["model"]
+                                or ("prior" in d and "net" in d)):
         return model_from_dict(d, src).net
     return net_from_dict(d, src)
