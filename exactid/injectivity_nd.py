@@ -241,10 +241,9 @@ def _collision_ok(net, z1, z2, scale) -> bool:
 
 def _decide_f4(net, info, m, scale, notes) -> Verdict:
     """``net`` is the (normalised) map to evaluate: a callable on arrays of shape (N, m)."""
-    for H, h, A, b, rank, cell in info:
+    for _, _, A, _, rank, cell in info:
         if rank < m:
-            _, _, vt = np.linalg.svd(A) if A.size else (None, None, np.eye(m))
-            v = vt[-1] if A.size else np.eye(m)[0]
+            v = np.linalg.svd(A)[2][-1]  # a null vector (the smallest singular value is 0)
             z1 = np.asarray(cell.center, float)
             z2 = z1 + 0.5 * float(cell.radius) * v
             return Verdict(False, f"a region where f has rank {rank} < m = {m}: f is constant "
