@@ -111,12 +111,12 @@ class InjectivityReport:
 
 # -- linear programming ---------------------------------------------------------------------------
 def _linprog(c, a_ub=None, b_ub=None, a_eq=None, b_eq=None, bounds=None):
-    from scipy.optimize import linprog
+    """The region enumeration's LP call (tight HiGHS tolerances, retried with the defaults),
+    with free variables by default."""
+    from .regions_nd import _linprog as solve
 
-    n = len(c)
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                  bounds=bounds if bounds is not None else [(None, None)] * n, method="highs")
-    return res
+    bounds = bounds if bounds is not None else [(None, None)] * len(c)
+    return solve(c, a_ub, b_ub, a_eq, b_eq, bounds)
 
 
 def _chebyshev(H, h, r_max=1.0, z_max=None):

@@ -59,15 +59,8 @@ if str(ROOT) not in sys.path:
 from exactid import cross_entropy, log_pdf  # noqa: E402
 from exactid.search import Family, grid_search, quadrature_rule  # noqa: E402
 
-
-def fmt_time(sec: float) -> str:
-    if sec >= 1.0:
-        return f"{sec:.3g} s"
-    if sec >= 1e-3:
-        return f"{sec * 1e3:.3g} ms"
-    if sec >= 1e-6:
-        return f"{sec * 1e6:.3g} us"
-    return f"{sec * 1e9:.3g} ns"
+# The time format of the density benchmark (this script's directory is on sys.path).
+from bench_density import fmt_time  # noqa: E402
 
 
 def fmt_duration(sec: float) -> str:
