@@ -58,3 +58,27 @@ def test_import_does_not_load_numba_or_torch():
     code = "import sys, exactid, exactid.cli; print('numba' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+VADE_PUBLIC = {
+    "__version__", "strong_mcc", "weak_mcc", "mcc", "dist_aff_l2", "l2_distance", "Dataset",
+    "DATASETS", "make_dataset", "pinwheel", "parallelograms", "nonstationary", "train",
+    "TrainConfig", "TrainResult", "NonFiniteLossError", "run_stability", "StabilityResult",
+    "format_table", "check_decoder",
+}
+
+
+def test_vade_check_public_api_is_locked_and_resolvable():
+    import vade_check
+
+    assert set(vade_check.__all__) == VADE_PUBLIC
+    for name in vade_check.__all__:
+        assert getattr(vade_check, name) is not None
+
+
+def test_importing_vade_check_does_not_import_torch():
+    code = ("import sys, vade_check; vade_check.strong_mcc; "
+            "print('torch' in sys.modules, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -1,3 +1,47 @@
-"""vade_check: VaDE training and latent-space stability metrics (not implemented yet)."""
+"""vade_check: VaDE training on simulated data and the stability metrics of paper 003 (J.1).
 
-__all__: list[str] = []
+``import vade_check`` is cheap (NumPy/SciPy only): the metrics and data generators are loaded
+at once, while the torch-based trainer (:func:`train`, :class:`TrainConfig`) is imported on
+first access.
+"""
+
+from exactid._version import __version__
+
+from .data import DATASETS, Dataset, make_dataset, nonstationary, parallelograms, pinwheel
+from .metrics import dist_aff_l2, l2_distance, mcc, strong_mcc, weak_mcc
+from .study import StabilityResult, format_table, run_stability
+
+_LAZY = {"train": "train", "TrainConfig": "train", "TrainResult": "train",
+         "NonFiniteLossError": "train", "check_decoder": "decoder_check"}
+
+__all__ = [
+    "__version__",
+    "strong_mcc",
+    "weak_mcc",
+    "mcc",
+    "dist_aff_l2",
+    "l2_distance",
+    "Dataset",
+    "DATASETS",
+    "make_dataset",
+    "pinwheel",
+    "parallelograms",
+    "nonstationary",
+    "train",
+    "TrainConfig",
+    "TrainResult",
+    "NonFiniteLossError",
+    "run_stability",
+    "StabilityResult",
+    "format_table",
+    "check_decoder",
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'vade_check' has no attribute {name!r}")

@@ -1,0 +1,169 @@
+"""``vade-check``: the command-line shell of vade_check (parse, call the library, print).
+
+Imports of torch and of the library happen inside the command, so ``vade-check --version`` and
+``--help`` return at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from exactid._version import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DATASETS = ("pinwheel", "parallelograms1", "parallelograms2", "parallelograms3", "tcl")
+
+
+def _positive_int(name: str, low: int = 1):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, found {text!r}")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, found {value}")
+        return value
+    parse.__name__ = name
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+    return value
+
+
+def _check_figure_dir(path: str) -> None:
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"--figure-dir: {path!r} exists and is not a directory")
+    parent = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise ValueError(f"--figure-dir: {path!r} cannot be created or written")
+
+
+def _cmd_stability(args) -> int:
+    from exactid.cli import _check_json_destination, _write_json_atomically
+
+    if args.json:
+        _check_json_destination(args.json)
+    if args.figure_dir:
+        _check_figure_dir(args.figure_dir)
+    import json
+
+    from .data import make_dataset
+    from .plotting import plot_latents
+    from .study import format_table, run_stability
+    from .train import NonFiniteLossError, TrainConfig, resolve_device
+
+    resolve_device(args.device)
+    dataset = make_dataset(args.dataset, n_samples=args.samples, seed=args.data_seed)
+    models = [args.model] + (["vae"] if args.baseline and args.model != "vae" else [])
+    results = []
+    for model in models:
+        config = TrainConfig(model=model, pretrain_epochs=args.pretrain_epochs,
+                             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                             device=args.device)
+        print(f"vade-check stability: {model} on {args.dataset} ({len(dataset.x)} samples), "
+              f"{args.runs} runs, seeds {args.seed}..{args.seed + args.runs - 1}",
+              file=sys.stderr)
+        try:
+            results.append(run_stability(dataset, runs=args.runs, seed=args.seed,
+                                         config=config, check_decoder=args.check_decoder,
+                                         progress=not args.quiet))
+        except NonFiniteLossError as exc:
+            print(f"vade-check stability: {model}: {exc}; nothing written", file=sys.stderr)
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            print("vade-check stability: interrupted; nothing written", file=sys.stderr)
+            return 130
+    print(format_table(results))
+    if args.check_decoder:
+        for res in results:
+            for rec in res.runs:
+                chk = rec["decoder_check"]
+                print(f"  {res.model} run {rec['run'] + 1}: F4 {chk['F4']}: "
+                      f"{chk['scan']['reason']}; Appendix H: {chk['appendix_h']['verdict']}; "
+                      f"exact: {chk['exact'].get('skipped', chk['exact'].get('F4'))}")
+    figures = []
+    if args.figure_dir:
+        os.makedirs(args.figure_dir, exist_ok=True)
+        for res in results:
+            path = os.path.join(args.figure_dir, f"stability_{res.dataset}_{res.model}.png")
+            plot_latents(res, path)
+            figures.append(path)
+    if args.json:
+        first, *rest = results
+        payload = first.to_dict()
+        payload["runs"] = first.runs
+        if rest:
+            payload["baseline"] = rest[0].to_dict()
+        payload["figures"] = figures
+        _write_json_atomically(args.json, json.loads(json.dumps(payload)))
+    for path in figures:
+        print(f"figure written to {path}")
+    if args.json:
+        print(f"results written to {args.json}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vade-check",
+        description="Train VaDE several times on simulated data and measure the stability of "
+                    "the learned latent spaces (paper 003, J.3.2, Table 2).")
+    parser.add_argument("--version", action="version", version=f"vade-check {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("stability", help="the repeated-run stability study (Table 2)",
+                       description="Train R models with seeds S..S+R-1, compare every ordered "
+                                   "pair of runs (strong MCC, weak MCC, dist_Aff,L2) and each "
+                                   "run with the ground truth; print a Table 2-style summary.")
+    p.add_argument("--dataset", choices=DATASETS, default="pinwheel")
+    p.add_argument("--runs", type=_positive_int("runs", 2), default=5,
+                   help="number of runs (default 5)")
+    p.add_argument("--seed", type=_positive_int("seed", 0), default=0,
+                   help="seed of the first run (default 0)")
+    p.add_argument("--model", choices=("vade", "vae"), default="vade")
+    p.add_argument("--baseline", action="store_true",
+                   help="also run the plain VAE baseline on the same data")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON")
+    p.add_argument("--check-decoder", action="store_true",
+                   help="check the injectivity of every trained decoder with exactid")
+    p.add_argument("--samples", type=_positive_int("samples", 10), default=5000,
+                   help="number of samples (default 5000)")
+    p.add_argument("--data-seed", type=_positive_int("data-seed", 0), default=0,
+                   help="seed of the data set (default 0)")
+    p.add_argument("--pretrain-epochs", type=_positive_int("pretrain-epochs", 0), default=15)
+    p.add_argument("--epochs", type=_positive_int("epochs", 1), default=20)
+    p.add_argument("--batch-size", type=_positive_int("batch-size", 1), default=100)
+    p.add_argument("--lr", type=_positive_float, default=1e-3)
+    p.add_argument("--device", default="cpu",
+                   help="torch device (default cpu; 'cuda' if available)")
+    p.add_argument("--figure-dir", default="figures",
+                   help="directory of the latent scatter plots (default figures; '' for none)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_stability)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``vade-check`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as exc:
+        print(f"vade-check {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""The stability study of paper 003 (J.3.2, Table 2, Figure 2): train R models on one data set
+with different seeds and measure how much their latent spaces agree.
+
+For every ordered pair of runs (i, j), i != j (20 pairs for 5 runs, the paper's count), it
+computes the strong MCC, the weak MCC (CCA alignment, out of sample) and distAff,L2 between the
+two learned priors (both the paper's mean-matching map and the refined map), and for every run
+the MCCs against the ground-truth latents.  The plain VAE has a fixed N(0, I) prior, whose
+distAff,L2 is 0 for every pair and says nothing; for it the distance is taken between GMMs
+fitted to the encoded data (same J, same EM as VaDE's initialisation) and the table says so.
+
+Runs use seeds ``seed, seed + 1, ..., seed + R - 1``; the data set is fixed by its own seed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["StabilityResult", "run_stability", "format_table", "PAPER"]
+
+#: Published values (paper 003): mean (std) over pairs of runs; None where not reported.
+#: Pinwheel: Section 4 (20 pairs, std of the MCCs not given); parallelograms: Table 2.
+PAPER = {
+    "pinwheel": {"dist_aff_l2": (0.113, 0.065), "strong_mcc": (1.0, None),
+                 "weak_mcc": (0.87, None)},
+    "parallelograms1": {"dist_aff_l2": (0.1542, 0.150), "strong_mcc": (0.86, 0.09),
+                        "weak_mcc": (0.99, 0.003)},
+    "parallelograms2": {"dist_aff_l2": (0.1231, 0.076), "strong_mcc": (0.83, 0.12),
+                        "weak_mcc": (0.99, 0.003)},
+    "parallelograms3": {"dist_aff_l2": (0.578, 0.301), "strong_mcc": (0.91, 0.08),
+                        "weak_mcc": (0.99, 0.001)},
+}
+
+_PAIR_METRICS = ("strong_mcc", "weak_mcc", "dist_aff_l2", "dist_aff_l2_refined")
+_TRUTH_METRICS = ("strong_mcc", "weak_mcc")
+
+
+@dataclass
+class StabilityResult:
+    """Result of :func:`run_stability`.
+
+    Attributes
+    ----------
+    dataset : str
+    model : str
+    runs : list of dict
+        Per run: seed, seconds, final loss, MCCs against the truth, prior, decoder check.
+    pairs : list of dict
+        Per ordered pair: ``i``, ``j``, ``strong_mcc``, ``weak_mcc``, ``dist_aff_l2`` (the
+        paper's procedure) and ``dist_aff_l2_refined``.
+    summary : dict
+        ``{"pairs": {metric: {"mean", "std", "n"}}, "truth": {...}, "seconds": float}``.
+    latents : list of ndarray, shape (N, m)
+        Learned latents per run (not in the JSON).
+    priors : list of exactid.GaussianMixture
+        The mixtures compared by distAff,L2 (not in the JSON).
+    """
+
+    dataset: str
+    model: str
+    runs: list
+    pairs: list
+    summary: dict
+    config: dict = field(default_factory=dict)
+    dist_aff_source: str = "learned prior"
+    latents: list = field(default_factory=list, repr=False)
+    priors: list = field(default_factory=list, repr=False)
+    truth: object = field(default=None, repr=False)
+    labels: object = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``dataset``, ``model``, ``runs``, ``pairs``, ``summary``, ``config``."""
+        return {"dataset": self.dataset, "model": self.model, "runs": self.runs,
+                "pairs": self.pairs, "summary": self.summary, "config": self.config,
+                "dist_aff_l2_between": self.dist_aff_source}
+
+
+def _gmm_dict(g) -> dict:
+    return {"weights": g.weights.tolist(), "means": g.means.tolist(), "covs": g.covs.tolist()}
+
+
+def _stats(values) -> dict:
+    v = np.asarray(values, dtype=float)
+    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+            "n": int(v.size)}
+
+
+def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
+                  check_decoder: bool = False, progress: bool = False) -> StabilityResult:
+    """Train ``runs`` models on ``dataset`` and compare every pair (see the module docstring).
+
+    Parameters
+    ----------
+    dataset : vade_check.data.Dataset
+    runs : int
+        At least 2.
+    seed : int
+        Run r uses seed ``seed + r``.
+    config : vade_check.train.TrainConfig, optional
+    check_decoder : bool
+        Add :func:`vade_check.decoder_check.check_decoder` of every trained decoder.
+    progress : bool
+        Progress bars on stderr.
+
+    Returns
+    -------
+    StabilityResult
+    """
+    from exactid import GaussianMixture
+
+    from .data import Dataset
+    from .decoder_check import check_decoder as check
+    from .metrics import dist_aff_l2, strong_mcc, weak_mcc
+    from .train import TrainConfig, fit_gmm, train
+
+    if not isinstance(dataset, Dataset):
+        raise ValueError(f"dataset: expected a vade_check.data.Dataset, "
+                         f"found {type(dataset).__name__}")
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 2:
+        raise ValueError(f"runs: expected an integer >= 2 (pairs of runs are compared), "
+                         f"found {runs!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, found {seed!r}")
+    config = config or TrainConfig()
+    start = time.perf_counter()
+    run_records, latents, priors = [], [], []
+    n_comp = config.n_components or dataset.n_clusters
+    for r in range(runs):
+        s = int(seed) + r
+        res = train(dataset.x, config, seed=s, n_clusters=dataset.n_clusters,
+                    progress=progress, label=f"{config.model} run {r + 1}/{runs} (seed {s})")
+        if config.model == "vade":
+            prior = res.prior
+        else:
+            w, mu, var = fit_gmm(res.latents, n_comp, seed=s)
+            prior = GaussianMixture(w, mu, np.stack([np.diag(v) for v in var]))
+        record = {
+            "run": r, "seed": s, "seconds": res.seconds, "device": res.device,
+            "final_loss": res.history["loss"][-1],
+            "truth": {"strong_mcc": strong_mcc(res.latents, dataset.z),
+                      "weak_mcc": weak_mcc(res.latents, dataset.z)},
+            "prior": _gmm_dict(prior),
+        }
+        if check_decoder:
+            record["decoder_check"] = check(res.model.decoder_net(), res.latents)
+        run_records.append(record)
+        latents.append(res.latents)
+        priors.append(prior)
+
+    pairs = []
+    for i in range(runs):
+        for j in range(runs):
+            if i == j:
+                continue
+            d = dist_aff_l2(priors[i], priors[j])
+            pairs.append({"i": i, "j": j,
+                          "strong_mcc": strong_mcc(latents[i], latents[j]),
+                          "weak_mcc": weak_mcc(latents[i], latents[j]),
+                          "dist_aff_l2": float(d.paper),
+                          "dist_aff_l2_refined": float(d.refined)})
+    summary = {"pairs": {k: _stats([p[k] for p in pairs]) for k in _PAIR_METRICS},
+               "truth": {k: _stats([rec["truth"][k] for rec in run_records])
+                         for k in _TRUTH_METRICS},
+               "seconds": time.perf_counter() - start}
+    if check_decoder:
+        verdicts = [rec["decoder_check"]["F4"] for rec in run_records]
+        summary["decoder_F4"] = {"holds": verdicts.count(True), "fails": verdicts.count(False),
+                                 "undecided": verdicts.count(None)}
+    return StabilityResult(
+        dataset=dataset.name, model=config.model, runs=run_records, pairs=pairs,
+        summary=summary, config={**config.to_dict(), "runs": runs, "seed": seed,
+                                 "n_samples": int(len(dataset.x))},
+        dist_aff_source=("learned prior" if config.model == "vade"
+                         else "GMMs fitted to the encoded data"),
+        latents=latents, priors=priors, truth=dataset.z, labels=dataset.labels)
+
+
+def _fmt(stat, digits=3) -> str:
+    return f"{stat['mean']:.{digits}f} ({stat['std']:.{digits}f})"
+
+
+def _fmt_paper(value) -> str:
+    if value is None:
+        return "-"
+    mean, std = value
+    return f"{mean:g}" + (f" ({std:g})" if std is not None else "")
+
+
+def format_table(results) -> str:
+    """Table 2-style text: one row per result (and the paper's row when it has one).
+
+    Parameters
+    ----------
+    results : StabilityResult or list of StabilityResult
+    """
+    if isinstance(results, StabilityResult):
+        results = [results]
+    head = (f"{'data set':<16} {'model':<14} {'pairs':>5} {'dist_Aff,L2':>15} "
+            f"{'refined':>15} {'strong MCC':>15} {'weak MCC':>15}")
+    lines = [head, "-" * len(head)]
+    shown_paper = set()
+    for res in results:
+        s = res.summary["pairs"]
+        lines.append(f"{res.dataset:<16} {res.model:<14} {s['strong_mcc']['n']:>5} "
+                     f"{_fmt(s['dist_aff_l2']):>15} {_fmt(s['dist_aff_l2_refined']):>15} "
+                     f"{_fmt(s['strong_mcc'], 2):>15} {_fmt(s['weak_mcc'], 2):>15}")
+        paper = PAPER.get(res.dataset)
+        if paper and res.dataset not in shown_paper:
+            shown_paper.add(res.dataset)
+            lines.append(f"{res.dataset:<16} {'paper (VaDE)':<14} {'':>5} "
+                         f"{_fmt_paper(paper['dist_aff_l2']):>15} {'-':>15} "
+                         f"{_fmt_paper(paper['strong_mcc']):>15} "
+                         f"{_fmt_paper(paper['weak_mcc']):>15}")
+    lines.append("")
+    lines.append("against the ground-truth latents (mean (std) over runs):")
+    for res in results:
+        t = res.summary["truth"]
+        lines.append(f"  {res.dataset:<16} {res.model:<6} strong MCC {_fmt(t['strong_mcc'], 2)}"
+                     f"  weak MCC {_fmt(t['weak_mcc'], 2)}")
+    notes = [f"  {res.model}: distAff,L2 between {res.dist_aff_source}" for res in results]
+    lines.append("")
+    lines.append("mean (std, ddof=1) over ordered pairs of runs; MCCs out of sample; "
+                 "dist_Aff,L2 as in the paper (mean matching), refined = optimised over A:")
+    lines.extend(notes)
+    for res in results:
+        if "decoder_F4" in res.summary:
+            d = res.summary["decoder_F4"]
+            lines.append(f"  {res.model} decoders (F4): {d['holds']} hold, {d['fails']} fail, "
+                         f"{d['undecided']} undecided")
+    return "\n".join(lines)
