@@ -50,8 +50,9 @@ def plot_latents(result, path, *, max_points: int = 3000) -> None:
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
+    mixture = "learned prior" if result.model == "vade" else "GMM fitted to the codes"
     fig.suptitle(f"{result.model} latent spaces, {result.dataset} "
-                 f"(colours: true clusters; ellipses: {result.dist_aff_source}, 2 sd)",
+                 f"(colours: true clusters; ellipses: {mixture}, 2 sd)",
                  fontsize=10)
     fig.tight_layout()
     _save_atomically(fig, path)
