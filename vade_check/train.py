@@ -239,6 +239,22 @@ def _check_finite(loss: torch.Tensor, phase: str, epoch: int, step: int) -> None
             "training stopped (try a smaller learning rate or a fixed noise_std)")
 
 
+def _epoch(x_t, batch_size: int, gen, opt, loss_fn, phase: str, epoch: int) -> float:
+    """One pass over ``x_t`` in a seeded random order; returns the mean loss per point."""
+    n = x_t.shape[0]
+    order = torch.randperm(n, generator=gen, device=x_t.device)
+    total = 0.0
+    for step in range(math.ceil(n / batch_size)):
+        xb = x_t[order[step * batch_size:(step + 1) * batch_size]]
+        loss = loss_fn(xb)
+        _check_finite(loss, phase, epoch, step)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        total += loss.item() * xb.shape[0]
+    return total / n
+
+
 def _as_data(x) -> np.ndarray:
     # A writable copy: torch cannot wrap read-only arrays (Dataset arrays are read-only).
     x = np.array(x, dtype=float)
@@ -300,8 +316,6 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))
     x_t = torch.as_tensor(x_np, dtype=torch.float32, device=device)
-    n = x_t.shape[0]
-    steps = math.ceil(n / config.batch_size)
     bar = _Progress(config.pretrain_epochs + config.epochs, label, progress)
     history = {"pretrain_mse": [], "loss": []}
 
@@ -310,20 +324,13 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
         params = (list(model.encoder.parameters()) + list(model.enc_mean.parameters())
                   + list(model.decoder.parameters()))
         opt = torch.optim.Adam(params, lr=config.pretrain_lr)
+        def reconstruction(xb):
+            return (model.decoder(model.encode(xb)[0]) - xb).square().sum(1).mean()
+
         for epoch in range(config.pretrain_epochs):
-            order = torch.randperm(n, generator=gen, device=device)
-            total = 0.0
-            for step in range(steps):
-                xb = x_t[order[step * config.batch_size:(step + 1) * config.batch_size]]
-                mean, _ = model.encode(xb)
-                loss = (model.decoder(mean) - xb).square().sum(1).mean()
-                _check_finite(loss, "pretraining", epoch, step)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * xb.shape[0]
-            history["pretrain_mse"].append(total / n)
-            bar.update(f"pretrain mse {total / n:.4g}")
+            mse = _epoch(x_t, config.batch_size, gen, opt, reconstruction, "pretraining", epoch)
+            history["pretrain_mse"].append(mse)
+            bar.update(f"pretrain mse {mse:.4g}")
         # 2. initialise the prior (and the noise) from the encoded data.
         with torch.no_grad():
             codes, _ = model.encode(x_t)
@@ -340,19 +347,13 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
 
     # 3. VaDE (or VAE) training on the single-sample ELBO.
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    def negative_elbo(xb):
+        return -model.elbo(xb, generator=gen).mean()
+
     for epoch in range(config.epochs):
-        order = torch.randperm(n, generator=gen, device=device)
-        total = 0.0
-        for step in range(steps):
-            xb = x_t[order[step * config.batch_size:(step + 1) * config.batch_size]]
-            loss = -model.elbo(xb, generator=gen).mean()
-            _check_finite(loss, "training", epoch, step)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * xb.shape[0]
-        history["loss"].append(total / n)
-        bar.update(f"loss {total / n:.4g}")
+        loss = _epoch(x_t, config.batch_size, gen, opt, negative_elbo, "training", epoch)
+        history["loss"].append(loss)
+        bar.update(f"loss {loss:.4g}")
 
     model.eval()
     with torch.no_grad():
