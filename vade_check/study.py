@@ -1,7 +1,8 @@
 """The stability study of paper 003 (J.3.2, Table 2, Figure 2): train R models on one data set
 with different seeds and measure how much their latent spaces agree.
 
-For every ordered pair of runs (i, j), i != j (20 pairs for 5 runs, the paper's count), it
+For every ordered pair of runs (i, j), i != j (20 pairs for 5 runs, the paper's count; the
+exact distAff,L2 is symmetric but the paper's mean-matching procedure is not), it
 computes the strong MCC, the weak MCC (CCA alignment, out of sample) and distAff,L2 between the
 two learned priors (both the paper's mean-matching map and the refined map), and for every run
 the MCCs against the ground-truth latents.  The plain VAE has a fixed N(0, I) prior, whose
