@@ -54,8 +54,6 @@ def _cmd_stability(args) -> int:
         _check_json_destination(args.json)
     if args.figure_dir:
         _check_figure_dir(args.figure_dir)
-    import json
-
     from .data import make_dataset
     from .plotting import plot_latents
     from .study import format_table, run_stability
@@ -100,11 +98,10 @@ def _cmd_stability(args) -> int:
     if args.json:
         first, *rest = results
         payload = first.to_dict()
-        payload["runs"] = first.runs
         if rest:
             payload["baseline"] = rest[0].to_dict()
         payload["figures"] = figures
-        _write_json_atomically(args.json, json.loads(json.dumps(payload)))
+        _write_json_atomically(args.json, payload)
     for path in figures:
         print(f"figure written to {path}")
     if args.json:
