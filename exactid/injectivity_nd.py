@@ -463,9 +463,18 @@ def _distance_inf(x0, H, h, A, b, scale) -> float:
 
 
 # -- Appendix H -----------------------------------------------------------------------------------
-def _appendix_h(net, info, m, max_rank, f3, f4) -> dict:
-    widths = [m] + [w.shape[0] for w in net.weights]
+def layer_conditions(net: ReluNet) -> tuple[list, bool, bool]:
+    """Widths ``[m, n_1, ..., n]``, whether they never decrease, and whether every layer
+    matrix has full column rank: the hypotheses of Corollaries H.2 and H.4 that need no
+    region enumeration."""
+    widths = [net.input_dim] + [w.shape[0] for w in net.weights]
     nondecreasing = all(a <= b for a, b in zip(widths[:-1], widths[1:]))
+    full_column_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
+    return widths, nondecreasing, bool(full_column_rank)
+
+
+def _appendix_h(net, info, m, max_rank, f3, f4) -> dict:
+    widths, nondecreasing, full_column_rank = layer_conditions(net)
     slope = net.negative_slope
     out = {"widths": widths, "widths_nondecreasing": nondecreasing}
     if slope == 0.0:
@@ -475,11 +484,9 @@ def _appendix_h(net, info, m, max_rank, f3, f4) -> dict:
         if holds and f3.holds is False:
             entry["note"] = ("the conditions hold as printed but f is not (F3): the proof of "
                              "Lemma H.1 also needs every h_i to have full column rank")
-        full_column_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
         entry["every_layer_full_column_rank"] = bool(full_column_rank)
         out["Corollary H.2"] = entry
     else:
-        full_column_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
         holds = bool(nondecreasing and full_column_rank and slope != 1.0)
         entry = {"statement": "leaky ReLU, m = n0 <= ... <= nt = n, every h_i of full column "
                               "rank => (F4)", "conditions_hold": holds}

@@ -76,9 +76,9 @@ def piece_jacobians(net, z, chunk: int = 2048, *, return_interior: bool = False)
 
 
 def _appendix_h(net) -> dict:
-    widths = [net.input_dim] + [w.shape[0] for w in net.weights]
-    nondecreasing = all(p <= q for p, q in zip(widths[:-1], widths[1:]))
-    full_rank = all(np.linalg.matrix_rank(w) == w.shape[1] for w in net.weights)
+    from exactid.injectivity_nd import layer_conditions
+
+    widths, nondecreasing, full_rank = layer_conditions(net)
     slope = net.negative_slope
     holds = bool(slope > 0 and slope != 1.0 and nondecreasing and full_rank)
     return {"statement": "leaky ReLU, m = n0 <= n1 <= ... <= nt = n, every layer of full "
