@@ -47,6 +47,8 @@ LONG_INTERVAL = 40.0
 #: Terms whose upper bound lies more than this below the running log-sum are skipped; the
 #: relative error this introduces is at most (number of terms) * exp(-PRUNE_LOG) = 2e-22 T.
 PRUNE_LOG = 50.0
+#: Differences at least this large are scaled before squaring (their square would overflow).
+BIG = 1e150
 
 
 @nb.njit(**_JIT)
@@ -214,7 +216,11 @@ def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_in
     best = 0
     for t in range(n_terms):
         dx = xi - mean[t]
-        log_gauss = lognorm[t] - dx * dx * inv2v[t]
+        if abs(dx) < BIG:
+            log_gauss = lognorm[t] - dx * dx * inv2v[t]
+        else:  # dx * dx would overflow although dx^2 / (2 v) may not
+            r = dx * math.sqrt(inv2v[t])
+            log_gauss = lognorm[t] - r * r
         a = -math.inf if lo_inf[t] else pa[t] + q[t] * (flo[t] - xi)
         b = math.inf if hi_inf[t] else pb[t] + q[t] * (fhi[t] - xi)
         buf_gauss[t] = log_gauss
@@ -333,7 +339,13 @@ def log_pdf_pushforward1(xi, slopes, intercepts, lo, hi, f_lo, f_hi, log_w, mu, 
             if log_w[j] == -math.inf:
                 continue
             d = z - mu[j]
-            lj = log_w[j] - 0.5 * d * d / var[j] - 0.5 * math.log(var[j]) - LOG_SQRT_2PI
+            if abs(d) < BIG:
+                lj = log_w[j] - 0.5 * d * d / var[j] - 0.5 * math.log(var[j]) - LOG_SQRT_2PI
+            else:  # d * d would overflow although d^2 / var may not
+                r = d / math.sqrt(var[j])
+                lj = log_w[j] - 0.5 * r * r - 0.5 * math.log(var[j]) - LOG_SQRT_2PI
+            if lj == -math.inf:
+                continue  # exp(-inf - -inf) would be NaN
             if lj > ctop:
                 csum = csum * math.exp(ctop - lj) + 1.0
                 ctop = lj

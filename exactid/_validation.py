@@ -45,8 +45,12 @@ def as_float_array(value, name: str, ndim: int | tuple[int, ...]) -> np.ndarray:
     """
     if isinstance(value, (str, bytes)):
         raise ValueError(f"{name}: expected an array of numbers, found {_describe(value)}")
-    if np.asarray(value).dtype == np.bool_:
+    probe = np.asarray(value)
+    if probe.dtype == np.bool_:
         raise ValueError(f"{name}: expected an array of numbers, found booleans")
+    if np.iscomplexobj(probe):
+        # Casting would silently drop the imaginary part.
+        raise ValueError(f"{name}: expected real numbers, found complex dtype {probe.dtype}")
     try:
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -1,41 +1,53 @@
 """Command-line interface: parse, call the library, print.  Nothing else lives here.
 
 The numba kernels are imported inside the command functions (the package itself loads only
-NumPy), so ``exactid --version`` and ``exactid --help`` return at once.
+NumPy), so ``exactid --version`` and ``exactid --help`` return at once.  How a command ends
+(exit codes, the one line printed on an error or an interrupt) is decided in one place,
+:mod:`exactid._run`.  Every output file is checked before any computation and written
+atomically (:mod:`exactid._files`); ``--json`` output is strict JSON.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 
+from ._run import EXIT_OK, run_command
 from ._version import __version__
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def _cmd_logpdf(args) -> int:
     import numpy as np
 
+    from . import limits
+    from ._files import to_json
     from .density import atoms, log_pdf
     from .io import load_model
 
+    if args.grid is not None and args.x:
+        raise ValueError("x: give points as arguments or use --grid LO HI N, not both")
     model = load_model(args.model)
     if args.grid is not None:
         lo, hi, n = args.grid
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+            raise ValueError(f"--grid: expected finite LO <= HI, found LO = {lo!r}, HI = {hi!r}")
         if not n.is_integer() or n < 1:
             raise ValueError(f"--grid: expected an integer number of points >= 1, found {n}")
+        if n > limits.MAX_EVALUATION_POINTS:
+            raise ValueError(f"--grid: at most {limits.MAX_EVALUATION_POINTS} points, found "
+                             f"{n:g} (exactid.limits.MAX_EVALUATION_POINTS)")
         x = np.linspace(lo, hi, int(n))
     else:
         x = np.asarray(args.x, dtype=float)
     if x.size == 0:
         raise ValueError("x: give points as arguments or use --grid LO HI N")
+    if not np.isfinite(x).all():
+        raise ValueError(f"x: expected finite numbers, found {x[~np.isfinite(x)][0]}")
     values = log_pdf(model, x)
     locations, masses = atoms(model)
     if args.json:
-        print(json.dumps({
+        print(to_json({
             "x": x.tolist(),
             "log_pdf": [float(v) for v in values],
             "atoms": {"locations": locations.tolist(), "masses": masses.tolist()},
@@ -52,17 +64,17 @@ def _cmd_logpdf(args) -> int:
 
 
 def _cmd_pieces(args) -> int:
-    from .io import load_model, load_net
+    from ._files import to_json
+    from .io import load_net_any
     from .regions import pieces_1d
 
-    try:
-        net = load_net(args.file)
-    except ValueError:
-        net = load_model(args.file).net
+    # A net or a model file (its decoder), by content; .npz and torch files by extension.
+    _warn_if_trusting(args)
+    net = load_net_any(args.file, trust_pickle=args.trust_pickle)
     pieces = pieces_1d(net, exact=args.exact)
     lo, hi = pieces.lo, pieces.hi
     if args.json:
-        print(json.dumps({
+        print(to_json({
             "breakpoints": [str(t) if args.exact else float(t) for t in pieces.breakpoints],
             "slopes": [[str(v) if args.exact else float(v) for v in row] for row in pieces.slopes],
             "intercepts": [
@@ -79,18 +91,30 @@ def _cmd_pieces(args) -> int:
 
 
 def _read_data(path: str):
-    """Observations from a .npy file or a text file (one number per line)."""
+    """Observations from a .npy file or a text file (one number per line), read within
+    :data:`exactid.limits.MAX_DATA_BYTES` and without unpickling."""
+    import io
+
     import numpy as np
 
+    from . import limits
+    from ._files import read_bytes
+    from .io import read_npy
+
+    try:
+        raw = read_bytes(path, limits.MAX_DATA_BYTES, "data file")
+    except ValueError as exc:
+        raise ValueError(f"--data: {exc}") from None
     try:
         if path.lower().endswith(".npy"):
-            data = np.load(path, allow_pickle=False)
+            data = read_npy(raw, path, limits.MAX_EVALUATION_POINTS)
         else:
-            data = np.loadtxt(path, dtype=float, ndmin=1)
-    except FileNotFoundError:
-        raise ValueError(f"--data: {path}: no such file") from None
-    except (OSError, ValueError) as exc:
+            data = np.loadtxt(io.StringIO(raw.decode("utf-8")), dtype=float, ndmin=1)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"--data: {path}: cannot read the observations ({exc})") from None
+    if data.size > limits.MAX_EVALUATION_POINTS:
+        raise ValueError(f"--data: {path}: more than {limits.MAX_EVALUATION_POINTS} "
+                         "observations (exactid.limits.MAX_EVALUATION_POINTS)")
     return data
 
 
@@ -99,8 +123,6 @@ def _grid_values(model, name: str, rng, points: int, option: str):
 
     from .surface import default_range
 
-    if points < 2:
-        raise ValueError(f"--points: expected an integer >= 2, found {points}")
     if rng is None:
         return default_range(model, name, points)
     lo, hi = rng
@@ -109,27 +131,39 @@ def _grid_values(model, name: str, rng, points: int, option: str):
     return np.linspace(lo, hi, points)
 
 
-def _progress_printer():
-    """A progress callback printing to stderr when it is a terminal (None otherwise)."""
-    if not sys.stderr.isatty():
+def _progress_printer(args):
+    """A progress callback ``(done, total)`` drawing a tqdm bar on stderr (None when quiet)."""
+    from ._progress import progress_bar, progress_enabled
+
+    if not progress_enabled(args.progress):
         return None
-    state = {"last": -1}
+    state = {}
 
     def progress(done: int, total: int) -> None:
-        percent = 100 * done // total
-        if percent != state["last"]:
-            state["last"] = percent
-            end = "\n" if done == total else ""
-            print(f"\rexactid surface: {done}/{total} ({percent}%)", end=end, file=sys.stderr,
-                  flush=True)
+        if "bar" not in state:
+            state["bar"] = progress_bar(total, "exactid surface", True, unit="model")
+        bar = state["bar"]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
 
     return progress
 
 
 def _cmd_surface(args) -> int:
+    from . import limits
     from .io import load_model
     from .parameters import canonical_name
 
+    if args.points < 2:
+        raise ValueError(f"--points: expected an integer >= 2, found {args.points}")
+    evaluations = args.points ** (2 if args.param2 is not None else 1)
+    if evaluations > limits.MAX_SLICE_EVALUATIONS:
+        raise ValueError(f"--points: {args.points} points per parameter give {evaluations} "
+                         f"evaluations, more than {limits.MAX_SLICE_EVALUATIONS} "
+                         "(exactid.limits.MAX_SLICE_EVALUATIONS)")
+    if args.out is not None:
+        _check_figure_output(args.out, "--out")
     model = load_model(args.model)
     names = []
     for option, given in (("--param", args.param), ("--param2", args.param2)):
@@ -161,7 +195,7 @@ def _cmd_surface(args) -> int:
 def _surface_1d(args, model, name, values, data) -> int:
     from .surface import nll_slice
 
-    sl = nll_slice(model, name, values, data=data, progress=_progress_printer())
+    sl = nll_slice(model, name, values, data=data, progress=_progress_printer(args))
     argmin = sl.argmin_value
     if args.out is not None:
         from .plotting import plot_nll_slices
@@ -169,7 +203,9 @@ def _surface_1d(args, model, name, values, data) -> int:
         plot_nll_slices([sl], args.out, minimizer_values=[argmin],
                         suptitle=f"{sl.kind} NLL along {name} ({args.model})")
     if args.json:
-        print(json.dumps({
+        from ._files import to_json
+
+        print(to_json({
             "param": name, "kind": sl.kind,
             "values": sl.values.tolist(), "objective": sl.objective.tolist(),
             "error": sl.error.tolist(),
@@ -194,14 +230,16 @@ def _surface_2d(args, model, name, values, name2, values2, data) -> int:
     from .surface import nll_slice_2d
 
     sl = nll_slice_2d(model, name, values, name2, values2, data=data,
-                      progress=_progress_printer())
+                      progress=_progress_printer(args))
     ax, ay = sl.argmin_values
     if args.out is not None:
         from .plotting import plot_nll_slice_2d
 
         plot_nll_slice_2d(sl, args.out, minimizer=(ax, ay))
     if args.json:
-        print(json.dumps({
+        from ._files import to_json
+
+        print(to_json({
             "param": name, "param2": name2, "kind": sl.kind,
             "values": sl.values_x.tolist(), "values2": sl.values_y.tolist(),
             "objective": sl.objective.tolist(), "error": sl.error.tolist(),
@@ -231,66 +269,89 @@ def _parse_components(text: str) -> tuple[int, ...]:
     return values
 
 
-def _check_json_destination(path: str) -> None:
-    """Fail before any computation if ``path`` cannot be written."""
+def _check_figure_output(path: str, option: str) -> None:
+    """An image output: writable (see :func:`exactid._files.check_output`) and of a format
+    matplotlib writes, checked before any computation."""
     import os
 
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError(f"--json: the directory {directory!r} does not exist")
-    if os.path.isdir(path):
-        raise ValueError(f"--json: {path!r} is a directory; give a file name")
-    if not os.access(directory, os.W_OK):
-        raise ValueError(f"--json: the directory {directory!r} is not writable")
+    from ._files import check_output
 
-
-def _write_json_atomically(path: str, payload) -> None:
-    """Write JSON through a temporary file in the same directory, then rename: ``path`` never
-    holds a partial file.  Permissions follow the umask, as for a plain ``open``."""
-    import os
-    import uuid
-
-    _check_json_destination(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=1)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    check_output(path, option)
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    supported = ("png", "pdf", "svg", "eps", "ps", "jpg", "jpeg", "tif", "tiff", "webp")
+    if ext not in supported:
+        raise ValueError(f"{option}: expected an image file name ending in one of "
+                         f"{', '.join('.' + e for e in supported)}, found {path!r}")
 
 
 def _cmd_simulate(args) -> int:
-    from .simulate import DEFAULT_MODELS, FULL_MODELS, run_study, summarize
+    from . import limits
+    from ._files import atomic_write, check_output, to_json
+    from .errors import Interrupted
+    from .simulate import (
+        DEFAULT_MODELS,
+        FULL_MODELS,
+        resume_records,
+        run_study,
+        study_families,
+        study_payload,
+        summarize,
+    )
 
+    if args.seed < 0:
+        raise ValueError(f"--seed: expected an integer >= 0, found {args.seed}")
     components = _parse_components(args.J)
     n_models = args.models if args.models is not None else (
         FULL_MODELS if args.full else DEFAULT_MODELS)
     if n_models < 1:
         raise ValueError(f"--models: expected an integer >= 1, found {n_models}")
-    if args.tol <= 0:
+    if not args.tol > 0:
         raise ValueError(f"--tol: expected a number > 0, found {args.tol}")
+    if not args.tol <= limits.MAX_SEARCH_TOL:
+        raise ValueError(f"--tol: expected at most {limits.MAX_SEARCH_TOL:g} (nats; a "
+                         f"numerical allowance for ties), found {args.tol}")
+    if args.resume and not args.json:
+        raise ValueError("--resume: needs --json FILE (the file of the interrupted run)")
+    study_families(components)  # every family checked for size before any work
+    header = {"study": "J.3.1", "seed": args.seed, "models": n_models,
+              "components": list(components), "decoder": args.decoder, "tol": args.tol}
+    previous = []
     if args.json:
-        _check_json_destination(args.json)
+        import os
+
+        if args.resume and os.path.exists(args.json):
+            previous = resume_records(args.json, header)
+        check_output(args.json, "--json")
     truth_decoder = None
     if args.decoder == "absval":
         truth_decoder = {"alpha": (1.0, 1.0), "beta": (-1.0, 1.0), "pi": (0.0, 0.0)}
     print(f"J.3.1 study: {n_models} models, seed {args.seed}, J in {list(components)}"
-          + (", decoder |z| = ReLU(z) + ReLU(-z) (violates F2)" if truth_decoder else ""),
+          + (", decoder |z| = ReLU(z) + ReLU(-z) (violates F2)" if truth_decoder else "")
+          + (f"; resuming after {len(previous)} completed models" if previous else ""),
           file=sys.stderr)
+    records = list(previous)
+
+    def keep(record):
+        records.append(record)
+        if args.json:
+            atomic_write(args.json, to_json(study_payload(header, records, n_models), indent=1),
+                         "--json")
+
     try:
-        records = run_study(n_models, args.seed, components, tol=args.tol,
-                            truth_decoder=truth_decoder)
+        run_study(n_models, args.seed, components, tol=args.tol, truth_decoder=truth_decoder,
+                  start=len(previous), on_record=keep)
     except KeyboardInterrupt:
-        print("exactid simulate: interrupted; nothing written", file=sys.stderr)
-        return 130
-    payload = {"study": "J.3.1", "seed": args.seed, "models": n_models,
-               "components": list(components), "decoder": args.decoder, "records": records}
-    if args.json:
-        _write_json_atomically(args.json, payload)
+        if args.json and records:
+            where = (f"{len(records)} of {n_models} models are complete and kept in "
+                     f"{args.json} (status \"partial\"); run the same command with --resume "
+                     "to continue")
+        else:
+            where = "nothing written (no model was complete)"
+        raise Interrupted(where) from None
+    if args.json and not records[len(previous):] and len(records) == n_models:
+        # Everything was already done: rewrite the file as complete.
+        atomic_write(args.json, to_json(study_payload(header, records, n_models), indent=1),
+                     "--json")
     print(summarize(records))
     if args.json:
         print(f"records written to {args.json}")
@@ -302,7 +363,9 @@ def _cmd_counterexamples(args) -> int:
 
     rows = verify_all(symbolic=not args.no_symbolic)
     if args.json:
-        print(json.dumps([row.as_dict() for row in rows], indent=2))
+        from ._files import to_json
+
+        print(to_json([row.as_dict() for row in rows], indent=2))
     else:
         print(format_table(rows))
     return EXIT_OK if all(row.passed for row in rows) else 1
@@ -312,17 +375,65 @@ def _cmd_check(args) -> int:
     from .injectivity_nd import check_injectivity, format_report
     from .io import load_net_any
 
-    if args.tol <= 0:
+    if not args.tol > 0:
         raise ValueError(f"--tol: expected a number > 0, found {args.tol}")
-    if args.box is not None and args.box <= 0:
+    if args.box is not None and not args.box > 0:
         raise ValueError(f"--box: expected a number > 0, found {args.box}")
-    net = load_net_any(args.net)
-    report = check_injectivity(net, box=args.box, tol=args.tol)
+    if args.max_regions < 1:
+        raise ValueError(f"--max-regions: expected an integer >= 1, found {args.max_regions}")
+    if args.time_limit is not None and not (0 < args.time_limit < float("inf")):
+        raise ValueError(f"--time-limit: expected a number of seconds > 0, found "
+                         f"{args.time_limit}")
+    from .regions_nd import check_box_and_tol
+
+    try:
+        check_box_and_tol(args.box, args.tol)
+    except ValueError as exc:
+        raise ValueError(f"--{exc}") from None
+    _warn_if_trusting(args)
+    from ._progress import Deadline
+
+    deadline = Deadline(args.time_limit, "--time-limit")  # started before the file is read
+    net = load_net_any(args.net, trust_pickle=args.trust_pickle)
+    try:
+        report = check_injectivity(net, box=args.box, tol=args.tol, max_cells=args.max_regions,
+                                   time_limit=deadline, progress=args.progress)
+    except ValueError as exc:
+        # Name the command-line option rather than the library argument.
+        raise type(exc)(str(exc).replace("max_cells: ", "--max-regions: ", 1)) from None
     if args.json:
-        print(json.dumps(report.to_dict(), indent=1))
+        from ._files import to_json
+
+        print(to_json(report.to_dict(), indent=1))
     else:
         print(format_report(report, args.net))
     return EXIT_OK
+
+
+def _warn_if_trusting(args) -> None:
+    if args.trust_pickle:
+        print(f"exactid {args.command}: warning: --trust-pickle: the torch file is unpickled "
+              "without restriction, which runs any code it contains", file=sys.stderr)
+
+
+def _add_progress_options(p) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_const", const=True,
+                       default=None, help="always show progress on stderr (default: only when "
+                       "stderr is a terminal)")
+    group.add_argument("--quiet", dest="progress", action="store_const", const=False,
+                       help="never show progress")
+
+
+#: Negative numbers in any float spelling (-1e3, -.5, -inf) are values, not options; argparse's
+#: own pattern only knows -12 and -1.5.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^-inf(inity)?$",
+                              re.IGNORECASE)
+
+
+def _accept_negative_numbers(parser: argparse.ArgumentParser) -> None:
+    if hasattr(parser, "_negative_number_matcher"):
+        parser._negative_number_matcher = _NEGATIVE_NUMBER
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,11 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", nargs=3, type=float, metavar=("LO", "HI", "N"),
                    help="evaluate on N equally spaced points in [LO, HI]")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _accept_negative_numbers(p)
     p.set_defaults(func=_cmd_logpdf)
 
     p = sub.add_parser("pieces", help="exact linear pieces of a network with input dimension 1")
-    p.add_argument("file", help="net or model JSON file")
-    p.add_argument("--exact", action="store_true", help="rational arithmetic (small nets)")
+    p.add_argument("file", help="net or model file (.json, .npz, .pt/.pth)")
+    p.add_argument("--exact", action="store_true",
+                   help="print exact rationals (default: the exact pieces rounded to float64)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="read a torch file without the safe-unpickling allow-list (runs any "
+                   "code in the file: only for files you trust)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_cmd_pieces)
 
@@ -368,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="observations (.npy, or text with one number per line): sample NLL")
     p.add_argument("--out", metavar="PNG", help="write a plot of the slice")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_progress_options(p)
+    _accept_negative_numbers(p)
     p.set_defaults(func=_cmd_surface)
 
     p = sub.add_parser(
@@ -387,7 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="truth decoders drawn from the grid (default) or |z| for every model")
     p.add_argument("--tol", type=float, default=1e-12,
                    help="objective tolerance defining the global minimizers (default 1e-12)")
-    p.add_argument("--json", metavar="OUT", help="write every record to this JSON file")
+    p.add_argument("--json", metavar="OUT", help="write every record to this JSON file "
+                   "(rewritten after each model; status \"partial\" until the study ends)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the unfinished study in --json OUT (same arguments): its "
+                   "completed models are kept, the others are run")
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser(
@@ -404,8 +526,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--box", type=float, help="half-width of the enumeration box (default: "
                    "large enough to contain every vertex of the regions)")
     p.add_argument("--tol", type=float, default=1e-9,
-                   help="Chebyshev-radius tolerance for full-dimensional sets (default 1e-9)")
+                   help="Chebyshev-radius tolerance for full-dimensional sets, in [1e-10, 1e-6] "
+                   "(default 1e-9)")
+    p.add_argument("--max-regions", type=int, default=None, metavar="N",
+                   help="stop (exit 2) beyond N linear cells (default "
+                   "exactid.limits.MAX_CELLS = 20000)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop (exit 2) after SECONDS (default: no limit)")
+    p.add_argument("--trust-pickle", action="store_true",
+                   help="read a torch file without the safe-unpickling allow-list (runs any "
+                   "code in the file: only for files you trust)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a report")
+    _add_progress_options(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
@@ -423,17 +555,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``exactid`` console script; returns the exit code."""
+    """Entry point of the ``exactid`` console script; returns the exit code (see
+    :mod:`exactid._run`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    try:
-        return args.func(args)
-    except (ValueError, NotImplementedError, OSError) as exc:
-        print(f"exactid {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    if getattr(args, "max_regions", 0) is None:
+        from . import limits
+
+        args.max_regions = limits.MAX_CELLS
+    return run_command("exactid", args.command, args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,12 +32,23 @@ For :math:`\sigma > 0`, the computed log density differs from the exact log dens
 float model by at most about ``8 eps (1 + max|a|^2 + max|b|^2 + (x - mean)^2 / v)`` in absolute
 terms (a few ulp of each term's exponent), plus a relative error below ``T exp(-50)`` from
 skipping terms that cannot matter (``T`` = number of terms).  The piece parameters enter with
-their own rounding: networks with at most ``regions.EXACT_MAX_WEIGHTS`` weights use exact
-rational pieces rounded once (half an ulp each), larger ones float propagation (a few ulp per
-layer, amplified by ``r^2`` at ``r`` standard deviations).  Where :math:`\log p > -700` the
+their own rounding: they are exact rational pieces rounded once (half an ulp each, see
+:mod:`exactid.regions`), which the density amplifies to about ``eps * r^2`` in ``log p`` at
+``r`` standard deviations.  Where :math:`\log p > -700` the
 total is below ``1e-12``, and everywhere the relative error of :math:`\log p` is below
 ``1e-13``; the tests check both against 50-digit mpmath on random models (measured: at most
 2.3e-13 absolute, 5e-15 relative out to 1000 noise standard deviations).
+
+Supported range
+---------------
+The bound holds for models whose noise sd (when > 0), prior component sds and every
+``|slope| * sd`` lie in ``[SCALE_MIN, SCALE_MAX] = [1e-100, 1e100]`` and whose component
+means mapped by every piece are finite floats; :func:`check_supported` enforces this before any
+evaluation, raising :class:`~exactid.errors.UnsupportedModelError` (naming the parameter and the
+range) rather than returning an overflowed -inf or a NaN.  Points may be any finite floats; a
+log density below the float range (about ``-1.8e308``) is returned as ``-inf``, its correctly
+rounded value, and squares of differences above ``1e150`` are formed after scaling so that
+they do not overflow on the way.
 """
 
 from __future__ import annotations
@@ -47,9 +58,20 @@ import math
 import numpy as np
 
 from ._validation import as_float_array
+from .errors import NumericalError, UnsupportedModelError
 from .models import LatentModel
 
-__all__ = ["log_pdf", "pdf", "atoms", "log_pdf_numpy"]
+__all__ = ["log_pdf", "pdf", "atoms", "log_pdf_numpy", "check_supported", "SCALE_MIN",
+           "SCALE_MAX"]
+
+#: Supported range of the scales of a model: the noise standard deviation (when > 0), the
+#: standard deviations of the prior components, and every |slope| times a component standard
+#: deviation must lie in ``[SCALE_MIN, SCALE_MAX]`` (slopes themselves may be 0 or tiny).
+#: Inside it no intermediate quantity of the closed form overflows or becomes subnormal, so
+#: the error bound above holds; outside it :func:`log_pdf` raises
+#: :class:`~exactid.errors.UnsupportedModelError` instead of returning -inf or NaN.
+SCALE_MIN = 1e-100
+SCALE_MAX = 1e100
 
 
 #: Argument order of the sigma > 0 kernels (keys of :func:`smooth_terms`).
@@ -66,6 +88,61 @@ def _check_1d(model: LatentModel) -> None:
             "the exact density is implemented for m = n = 1; this model has "
             f"m = {model.latent_dim}, n = {model.observed_dim}"
         )
+
+
+def check_supported(model: LatentModel) -> bool:
+    """Raise :class:`~exactid.errors.UnsupportedModelError` if ``model`` lies outside the
+    range in which the exact 1-D density keeps its error bound (:data:`SCALE_MIN`,
+    :data:`SCALE_MAX`); the message names the parameter, its value and the range.
+
+    Returns True (so that the check can be cached per model)."""
+    lo, hi = SCALE_MIN, SCALE_MAX
+    span = f"[{lo:g}, {hi:g}]"
+    sigma = model.noise_std
+    if sigma != 0 and not lo <= sigma <= hi:
+        raise UnsupportedModelError(
+            f"noise_std: {sigma:g} is outside the range {span} supported by the exact density "
+            "(or exactly 0 for the pushforward)")
+    keep = np.flatnonzero(model.prior.weights > 0)
+    sds = np.sqrt(model.prior.variances[keep])
+    for j, sd in zip(keep, sds):
+        if not lo <= sd <= hi:
+            raise UnsupportedModelError(
+                f"covs: component {j} has standard deviation {sd:g}, outside the range {span} "
+                "supported by the exact density")
+    pieces = model.pieces
+    slopes = np.abs(pieces.slopes[:, 0])
+    if not np.isfinite(slopes).all() or not np.isfinite(pieces.intercepts).all():
+        raise UnsupportedModelError(
+            "net: the network's linear pieces overflow the float range (slopes or intercepts "
+            f"beyond 1.8e308); the exact density supports |slope| * sd in {span}")
+    with np.errstate(over="ignore"):
+        gain = slopes[:, None] * sds[None, :]
+    if (gain > hi).any():
+        k, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        raise UnsupportedModelError(
+            f"net: piece {k} has slope {pieces.slopes[k, 0]:g}; times the standard deviation "
+            f"{sds[j]:g} of component {keep[j]} this is {gain[k, j]:g}, above the {hi:g} "
+            "supported by the exact density")
+    with np.errstate(over="ignore", invalid="ignore"):
+        means = (pieces.slopes[:, 0][:, None] * model.prior.means[keep, 0][None, :]
+                 + pieces.intercepts[:, 0][:, None])
+    if not np.isfinite(means).all():
+        k, j = np.argwhere(~np.isfinite(means))[0]
+        raise UnsupportedModelError(
+            f"prior/net: the mean {model.prior.means[keep[j], 0]:g} of component {keep[j]} "
+            f"mapped by piece {k} (f(z) = {pieces.slopes[k, 0]:g} z + "
+            f"{pieces.intercepts[k, 0]:g}) overflows the float range")
+    return True
+
+
+def _checked(values: np.ndarray) -> np.ndarray:
+    """The kernel's output, with NaN (which the closed form never produces) refused."""
+    if np.isnan(values).any():
+        i = int(np.flatnonzero(np.isnan(values))[0])
+        raise NumericalError(f"log_pdf: NaN at point index {i}; the model passed the range "
+                             "check, so this is a bug: please report it with the model")
+    return values
 
 
 def _as_points(x) -> np.ndarray:
@@ -176,6 +253,7 @@ def log_pdf(model: LatentModel, x) -> np.ndarray:
         given by :func:`atoms`.  The error bound is stated in the module docstring.
     """
     _check_1d(model)
+    model.derived("density_range", check_supported)
     x = _as_points(x)
     from . import _kernels
 
@@ -184,9 +262,9 @@ def log_pdf(model: LatentModel, x) -> np.ndarray:
     if model.noise_std > 0:
         t = model.derived("smooth_terms", smooth_terms)
         kernel = _kernels.log_pdf_smooth if parallel else _kernels.log_pdf_smooth_serial
-        return kernel(x, *(t[k] for k in SMOOTH_ARGS))
+        return _checked(kernel(x, *(t[k] for k in SMOOTH_ARGS)))
     kernel = _kernels.log_pdf_pushforward if parallel else _kernels.log_pdf_pushforward_serial
-    return kernel(x, *model.derived("pushforward_args", _pushforward_args))
+    return _checked(kernel(x, *model.derived("pushforward_args", _pushforward_args)))
 
 
 def pdf(model: LatentModel, x) -> np.ndarray:
@@ -210,6 +288,7 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
         underflows to 0 are omitted.
     """
     _check_1d(model)
+    model.derived("density_range", check_supported)
     if model.noise_std > 0:
         return np.empty(0), np.empty(0)
     from . import _kernels
@@ -246,6 +325,7 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
     from scipy.special import log_ndtr, logsumexp, ndtr
 
     _check_1d(model)
+    model.derived("density_range", check_supported)
     if model.noise_std <= 0:
         raise NotImplementedError("log_pdf_numpy supports noise_std > 0 only")
     x = _as_points(x)[:, None]

@@ -9,15 +9,20 @@ The population quantities
 
 have no closed form, but both integrands are smooth (for :math:`\sigma > 0` the density is a
 Gaussian convolution, analytic in x) and cheap, because the densities are exact closed forms.
-We integrate over a finite window that holds all but ``4 Phi(-13) ~ 2.5e-38`` of p's mass, split
-at the images of every breakpoint and component mean of both models and into cells no wider
-than the smallest noise standard deviation (the narrowest feature either integrand can have),
-then refine adaptively: a cell is accepted when 20-point Gauss-Legendre on the cell and on its
+We integrate over a finite window that holds all but ``4 Phi(-13) ~ 2.5e-38`` of p's mass.
+The initial cells are a geometric mesh (:func:`graded_edges`): edges at the images of every
+breakpoint and component mean of both models, graded towards each of them down to the width
+of the feature there (the noise sd at a breakpoint image, where a term switches on or a flat
+piece puts a spike; the term's sd at a mean image), so that a model with a tiny noise costs
+``log(window / sigma)`` cells per feature instead of ``window / sigma``.  Then the mesh is
+refined adaptively: a cell is accepted when 20-point Gauss-Legendre on the cell and on its
 two halves agree within the cell's share of the tolerance, or within the accuracy of the
 integrand values themselves (``EVAL_RTOL`` times the integral of the absolute integrand; no
 refinement can do better, and without this floor large integrands would refine forever).  The
 reported error is the sum of those disagreements (an overestimate of the error of the accepted,
-finer rule), plus the evaluation allowance, plus a bound on the neglected tails.  KL is integrated as ``p (log p - log q)`` directly, so ``KL(p, p)`` is
+finer rule), plus the evaluation allowance, plus a bound on the neglected tails; refinement
+stops at :data:`exactid.limits.MAX_QUADRATURE_CELLS` cells, with the remaining disagreement
+reported in the error.  KL is integrated as ``p (log p - log q)`` directly, so ``KL(p, p)`` is
 exactly 0, not the difference of two rounded cross-entropies.
 """
 
@@ -27,7 +32,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import limits
 from .density import _check_1d, _piece_arrays, log_pdf
+from .errors import LimitExceeded, NumericalError
 from .models import LatentModel
 
 __all__ = ["Integral", "sample_nll", "cross_entropy", "kl_divergence", "integrate_1d"]
@@ -42,7 +49,12 @@ MAX_ROUNDS = 40
 #: relative in p where it matters, the rule's own sums to a few eps.
 EVAL_RTOL = 64 * np.finfo(float).eps
 #: Refinement stops (reporting the remaining disagreement as error) beyond this many cells.
-MAX_CELLS = 200_000
+MAX_CELLS = limits.MAX_QUADRATURE_CELLS
+#: Initial cells of a population integral are at most this fraction of the window wide.
+BASE_CELLS = 64
+#: Largest accepted ``eps * |x| / h`` (node rounding relative to the narrowest feature width
+#: h) in a population integral.
+MAX_NODE_RESOLUTION = 1e-3
 
 
 class Integral(NamedTuple):
@@ -119,13 +131,27 @@ def integrate_1d(fun, breakpoints, tol: float, min_cells_per_unit: float = 0.0,
         integral of ``|fun|``: an estimate of the quadrature error and a bound on the part due
         to the evaluation of ``fun``.
     """
+    _check_tol(tol)
     points = np.unique(np.asarray(breakpoints, dtype=float))
     if points.size < 2:
         return Integral(0.0, 0.0, 0)
+    if not np.isfinite(points).all():
+        raise ValueError("breakpoints: expected finite numbers")
     total_width = points[-1] - points[0]
+    counts = np.ones(points.size - 1, dtype=np.int64)
+    if min_cells_per_unit > 0:
+        wanted = np.ceil(np.diff(points) * min_cells_per_unit)
+        if wanted.sum() > max_cells:
+            raise LimitExceeded(
+                f"min_cells_per_unit: {min_cells_per_unit:g} cells per unit over a width of "
+                f"{total_width:g} need {wanted.sum():.3g} cells, more than max_cells = "
+                f"{max_cells}", "max_cells")
+        counts = np.maximum(1, wanted.astype(np.int64))
+    if counts.sum() > max_cells:
+        raise LimitExceeded(f"breakpoints: {counts.sum()} initial cells, more than max_cells = "
+                            f"{max_cells}", "max_cells")
     left, right = [], []
-    for a, b in zip(points[:-1], points[1:]):
-        n = 1 if min_cells_per_unit <= 0 else max(1, int(np.ceil((b - a) * min_cells_per_unit)))
+    for a, b, n in zip(points[:-1], points[1:], counts):
         edges = np.linspace(a, b, n + 1)
         left.append(edges[:-1])
         right.append(edges[1:])
@@ -167,6 +193,77 @@ def integrate_1d(fun, breakpoints, tol: float, min_cells_per_unit: float = 0.0,
     value += halves.sum()
     error += (np.abs(rule(a, b)[0] - halves) + eval_rtol * (left_abs + right_abs)).sum()
     return Integral(float(value), float(error), n_evals)
+
+
+def _check_tol(tol) -> float:
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (int, float, np.floating)):
+        raise ValueError(f"tol: expected a finite number > 0, found {tol!r}")
+    if not (np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol: expected a finite number > 0, found {tol!r}")
+    return float(tol)
+
+
+def _features(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
+    """Where the density of ``model`` can vary fast, and on what scale.
+
+    Returns ``(locations, scales)``: every finite image of a breakpoint with the noise sd
+    (the width of the transition of a term there, and of the spike of a flat piece), and the
+    mean image ``A_k mu_j + B_k`` of every term with its sd ``sqrt(A_k^2 s_j^2 + sigma^2)``.
+    Between these points the density is smooth on the scale of the sds of its terms.
+    """
+    _, _, slopes, intercepts, f_lo, _ = _piece_arrays(model)
+    prior = model.prior
+    keep = prior.weights > 0
+    mu, s2 = prior.means[keep, 0], prior.variances[keep]
+    sigma = model.noise_std
+    breaks = f_lo[np.isfinite(f_lo)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        means = (slopes[:, None] * mu + intercepts[:, None]).ravel()
+        sds = np.sqrt(slopes[:, None] ** 2 * s2 + sigma * sigma).ravel()
+    locations = np.concatenate([breaks, means])
+    scales = np.concatenate([np.full(breaks.size, sigma), sds])
+    ok = np.isfinite(locations) & np.isfinite(scales) & (scales > 0)
+    return locations[ok], scales[ok]
+
+
+def graded_edges(x_min: float, x_max: float, points, features) -> np.ndarray:
+    """Initial cell edges for an integrand with localized features: a geometric mesh.
+
+    Parameters
+    ----------
+    x_min, x_max : float
+        The window.
+    points : array_like, shape (P,)
+        Forced edges (kept if inside the window).
+    features : tuple of ndarray, each of shape (F,)
+        ``(locations, scales)``: near each location the mesh is graded geometrically, edges at
+        ``t +- scale * 2^i`` for ``i = 0, 1, ...`` until the spacing reaches the base width
+        ``(x_max - x_min) / BASE_CELLS``, so a feature of width ``scale`` is resolved by a few
+        cells however small it is, at a cost of ``log2(window / scale)`` edges per feature
+        (instead of ``window / scale`` for a uniform mesh).
+
+    Returns
+    -------
+    ndarray
+        Sorted distinct edges, ``x_min`` and ``x_max`` included.
+    """
+    width = x_max - x_min
+    base = width / BASE_CELLS
+    edges = [np.linspace(x_min, x_max, BASE_CELLS + 1), np.asarray(points, dtype=float)]
+    locations, scales = features
+    inside = (locations >= x_min - base) & (locations <= x_max + base)
+    locations, scales = locations[inside], np.minimum(scales[inside], base)
+    if locations.size:
+        levels = np.ceil(np.log2(base / scales)).astype(np.int64)
+        top = int(levels.max())
+        steps = 2.0 ** -np.arange(top + 1)  # base, base / 2, ..., base / 2^top
+        for t, lev in zip(locations, levels):
+            offsets = base * steps[: lev + 1]
+            edges.append(t - offsets)
+            edges.append(t + offsets)
+            edges.append([t])
+    out = np.unique(np.concatenate(edges))
+    return out[(out >= x_min) & (out <= x_max)]
 
 
 def _window_and_points(p: LatentModel, q: LatentModel):
@@ -225,13 +322,34 @@ def _tail_bound(p: LatentModel, q: LatentModel, x_min: float, x_max: float) -> f
 
 
 def _population_integral(p: LatentModel, q: LatentModel, integrand, tol: float) -> Integral:
-    """Integrate ``integrand(x)`` over p's window, with cells no wider than the smaller noise
-    standard deviation, and add the neglected-tail bound to the error."""
+    """Integrate ``integrand(x)`` over p's window, on a mesh graded towards the features of
+    both densities (:func:`graded_edges`), and add the neglected-tail bound to the error."""
     _check_pair(p, q)
+    tol = _check_tol(tol)
     x_min, x_max, points = _window_and_points(p, q)
-    sigma = min(p.noise_std, q.noise_std)
-    res = integrate_1d(integrand, points, tol, min_cells_per_unit=1.0 / sigma)
-    return res._replace(error=res.error + _tail_bound(p, q, x_min, x_max))
+    locations, scales = zip(_features(p), _features(q))
+    locations, scales = np.concatenate(locations), np.concatenate(scales)
+    # A node x is represented to eps |x|; where features of width h sit at |x| >> h that
+    # moves every integrand value by about eps |x| / h of itself.  Charge it to the error,
+    # and refuse windows where it would leave fewer than ~3 digits.
+    inside = (locations >= x_min) & (locations <= x_max)
+    spacing = np.finfo(float).eps * np.abs(locations[inside]) / scales[inside]
+    worst = int(np.argmax(spacing)) if spacing.size else -1
+    resolution = float(spacing[worst]) if spacing.size else 0.0
+    if resolution > MAX_NODE_RESOLUTION:
+        from .errors import UnsupportedModelError
+
+        raise UnsupportedModelError(
+            f"p, q: a feature of width {scales[inside][worst]:.3g} at x = "
+            f"{locations[inside][worst]:.3g} cannot be resolved by double-precision "
+            f"quadrature (relative node spacing {resolution:.1g}); shift or rescale the models")
+    edges = graded_edges(x_min, x_max, points, (locations, scales))
+    res = integrate_1d(integrand, edges, tol, eval_rtol=max(EVAL_RTOL, 4 * resolution))
+    res = res._replace(error=res.error + _tail_bound(p, q, x_min, x_max))
+    if not (np.isfinite(res.value) and np.isfinite(res.error)):
+        raise NumericalError(f"population integral: non-finite result {res.value!r} (error "
+                             f"{res.error!r}); the models may lie outside the supported range")
+    return res
 
 
 def cross_entropy(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integral:
@@ -252,7 +370,9 @@ def cross_entropy(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integra
     """
 
     def integrand(x):
-        return -np.exp(log_pdf(p, x)) * log_pdf(q, x)
+        log_p = log_pdf(p, x)
+        # p = 0 (underflow) times log q = -inf is 0 here, not NaN.
+        return np.where(log_p > -np.inf, -np.exp(log_p) * log_pdf(q, x), 0.0)
 
     return _population_integral(p, q, integrand, tol)
 
@@ -266,6 +386,8 @@ def kl_divergence(p: LatentModel, q: LatentModel, tol: float = 1e-11) -> Integra
 
     def integrand(x):
         log_p = log_pdf(p, x)
-        return np.exp(log_p) * (log_p - log_pdf(q, x))
+        with np.errstate(invalid="ignore"):
+            values = np.exp(log_p) * (log_p - log_pdf(q, x))
+        return np.where(log_p > -np.inf, values, 0.0)
 
     return _population_integral(p, q, integrand, tol)

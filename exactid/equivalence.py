@@ -550,6 +550,10 @@ class DistributionCheck:
         return self.same
 
 
+#: Largest KL tolerance of :func:`same_distribution`.
+MAX_KL_TOL = 1e-3
+
+
 def same_distribution(model_a: LatentModel, model_b: LatentModel,
                       tol: float = 1e-9) -> DistributionCheck:
     """Decide whether two 1-D models give the same law of x, from the KL divergences in both
@@ -564,8 +568,8 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
     model_a, model_b : LatentModel
         ``m = n = 1``, ``noise_std > 0``.
     tol : float
-        Threshold ``> 0`` on each KL (beyond its quadrature error); the quadrature itself
-        runs with tolerance ``tol / 10``.
+        Threshold on each KL (beyond its quadrature error), in ``(0, 1e-3]``; the quadrature
+        itself runs with tolerance ``tol / 10``.
 
     Returns
     -------
@@ -582,6 +586,9 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
     _check_type(model_a, "model_a", LatentModel)
     _check_type(model_b, "model_b", LatentModel)
     tol = _check_real(tol, "tol", positive=True)
+    if tol > MAX_KL_TOL:
+        raise ValueError(f"tol: expected at most {MAX_KL_TOL:g} (a numerical allowance for "
+                         f"equal laws, not a closeness threshold), found {tol!r}")
     for name, model in (("model_a", model_a), ("model_b", model_b)):
         if model.noise_std == 0:
             raise NotImplementedError(

@@ -40,12 +40,16 @@ user-given box must contain every vertex of the regions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
+from . import limits
+from ._progress import Deadline, progress_bar
+from .errors import UnsupportedModelError
 from .models import ReluNet
 
-__all__ = ["Verdict", "InjectivityReport", "check_injectivity", "format_report"]
+__all__ = ["Verdict", "InjectivityReport", "check_injectivity", "format_report", "exact_rank"]
 
 #: Relative size of a difference z1 - z2 that counts as two distinct points.
 DISTINCT = 1e-6
@@ -61,6 +65,11 @@ WITNESS_BOX = 10.0
 #: Singular values below this fraction of the network's largest map norm count as zero (the
 #: maps are normalised so that the largest has norm 1).
 RANK_RTOL = 1e-10
+#: A region whose smallest singular value lies below this fraction of the largest map norm
+#: gets its rank in exact rational arithmetic; if it is nevertheless of full rank, its map is
+#: "ill-conditioned": the linear programs (tolerances ~1e-10) cannot resolve its image, and a
+#: collision or overlap found with it is reported as undecided, never as a verdict.
+ILL_CONDITIONED = 1e-7
 
 
 @dataclass(frozen=True)
@@ -161,8 +170,24 @@ def _rank(A, scale) -> int:
 
 
 # -- the decisions --------------------------------------------------------------------------------
-def check_injectivity(net: ReluNet, *, box: float | None = None,
-                      tol: float = 1e-9) -> InjectivityReport:
+class _Phase:
+    """Progress and deadline of one decision loop."""
+
+    def __init__(self, deadline: Deadline, progress, label: str, total: int):
+        self.deadline, self.label = deadline, label
+        self.bar = progress_bar(total, label, progress, unit="pair")
+
+    def step(self, n: int = 1) -> None:
+        self.deadline.check(f"deciding {self.label}")
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def check_injectivity(net: ReluNet, *, box: float | None = None, tol: float = 1e-9,
+                      max_cells: int = limits.MAX_CELLS, time_limit=None,
+                      progress=None) -> InjectivityReport:
     """Decide (F2), (F3) and (F4) for ``net`` with witnesses, and the Appendix H conditions.
 
     Parameters
@@ -173,13 +198,28 @@ def check_injectivity(net: ReluNet, *, box: float | None = None,
         Half-width of the region enumeration box (default: chosen to contain every vertex,
         see :func:`exactid.regions_nd.bounding_box`).
     tol : float
-        Chebyshev-radius tolerance for full-dimensionality.
+        Chebyshev-radius tolerance for full-dimensionality, in ``[1e-10, 1e-6]`` (see
+        :func:`exactid.regions_nd.check_box_and_tol`).
+    max_cells : int
+        Bound on the linear cells enumerated (:func:`exactid.regions_nd.linear_regions`).
+    time_limit : float or None
+        Seconds for the whole check (enumeration and decisions), None for no bound.
+    progress : bool or None
+        Progress bars on stderr for the enumeration and each decision (None: only on a
+        terminal).
 
     Returns
     -------
     InjectivityReport
+
+    Raises
+    ------
+    LimitExceeded
+        More than ``max_cells`` cells, or ``time_limit`` reached.
+    UnsupportedModelError
+        If the network's affine maps overflow the float range.
     """
-    from .regions_nd import linear_regions
+    from .regions_nd import check_box_and_tol, linear_regions
 
     if not isinstance(net, ReluNet):
         raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
@@ -188,28 +228,63 @@ def check_injectivity(net: ReluNet, *, box: float | None = None,
         raise ValueError(f"net: the conditions need m <= n (Remark 3.3), found m = {m} > n = {n}")
     if m > 3:
         raise NotImplementedError(f"net: input dimension m = {m}; m in {{1, 2, 3}} is supported")
-    regs = linear_regions(net, box=box, tol=tol)
+    box, tol = check_box_and_tol(box, tol)
+    deadline = Deadline.of(time_limit)
+    regs = linear_regions(net, box=box, tol=tol, max_cells=max_cells, time_limit=deadline,
+                          progress=progress)
     notes = list(regs.undecided)
     cells = list(regs.cells)
     scale = max(1.0, regs.box)
     maps = [(np.asarray(cell.A, float), np.asarray(cell.b, float)) for cell in cells]
+    if not all(np.isfinite(A).all() and np.isfinite(b).all() for A, b in maps):
+        raise UnsupportedModelError("net: the affine maps of the network's regions overflow "
+                                    "the float range (weights too large); rescale the network "
+                                    "(injectivity does not depend on the scale)")
     # The verdicts do not depend on the scale of the output (f and 1e-11 f are equally
     # injective), but LP tolerances are absolute: work with f / c, c the largest map norm, and
     # scale the x-witnesses back at the end.
     c = max(float(np.linalg.norm(A, 2)) if A.size else 0.0 for A, _ in maps)
     c = c if c > 0 else 1.0
     info = []
-    for cell, (A, b) in zip(cells, maps):
+    ill = set()
+    for k, (cell, (A, b)) in enumerate(zip(cells, maps)):
         H, h = _strip_box(cell, regs.box)
-        info.append((H, h, A / c, b / c, _rank(A / c, 1.0), cell))
+        rank = _rank(A / c, 1.0)
+        sv = np.linalg.svd(A / c, compute_uv=False)
+        if sv.size and sv.min() < ILL_CONDITIONED:
+            # Decide the rank exactly: a singular value of 1e-12 may be an exact zero (a
+            # genuine fold) or a badly scaled but invertible map.
+            rank = exact_rank(net, cell.pattern)
+            if rank == m:
+                ill.add(k)
+        info.append((H, h, A / c, b / c, rank, cell))
+    if ill:
+        worst = min(float(np.linalg.svd(info[k][2], compute_uv=False).min()) for k in ill)
+        notes.append(f"{len(ill)} region(s) of full rank have ill-conditioned maps (smallest "
+                     f"singular value {worst:.2g} of the largest map norm): collisions or "
+                     "overlaps found with them are reported as undecided; rescaling the "
+                     "network's inputs or outputs may decide them")
     max_rank = max(r for *_, r, _ in info)
 
     def f(z):
         return net(z) / c
 
-    f4 = _unscale(_decide_f4(f, info, m, scale, notes), c)
-    f3 = _unscale(_decide_f3(f, info, m, max_rank, tol, scale, notes), c)
-    f2 = _unscale(_decide_f2(f, info, m, max_rank, f3, tol, scale, notes), c)
+    K = len(info)
+    phase = _Phase(deadline, progress, "(F4) injective", K * (K - 1) // 2)
+    try:
+        f4 = _unscale(_decide_f4(f, info, m, scale, notes, phase, ill), c)
+    finally:
+        phase.close()
+    phase = _Phase(deadline, progress, "(F3) observably injective", K * (K - 1) // 2)
+    try:
+        f3 = _unscale(_decide_f3(f, info, m, max_rank, tol, scale, notes, phase, ill), c)
+    finally:
+        phase.close()
+    phase = _Phase(deadline, progress, "(F2) weakly injective", K * (K - 1))
+    try:
+        f2 = _unscale(_decide_f2(f, info, m, max_rank, f3, tol, scale, notes, phase), c)
+    finally:
+        phase.close()
     return InjectivityReport(m=m, n=n, n_cells=len(cells), n_regions=len(regs.regions),
                              box=float(regs.box), F2=f2, F3=f3, F4=f4,
                              appendix_h=_appendix_h(net, info, m, max_rank, f3, f4),
@@ -239,7 +314,53 @@ def _collision_ok(net, z1, z2, scale) -> bool:
     return gap <= WITNESS_RTOL * size and np.abs(z1 - z2).max() > DISTINCT * scale * 1e-3
 
 
-def _decide_f4(net, info, m, scale, notes) -> Verdict:
+def _undecided(key: str, found: str, cells, witness: dict) -> Verdict:
+    """A finding that involves an ill-conditioned region: reported, not decided."""
+    return Verdict(None, f"undecided: {found} involving the ill-conditioned region(s) "
+                   f"{sorted(cells)}, which floating-point linear programs cannot resolve",
+                   witness)
+
+
+def exact_rank(net: ReluNet, pattern) -> int:
+    """Rank of the affine map of the cell with activation ``pattern``, in exact rational
+    arithmetic: ``W_L D_{L-1} W_{L-1} ... D_1 W_1`` with the multipliers ``D`` of the pattern.
+
+    Parameters
+    ----------
+    net : ReluNet
+    pattern : tuple of tuple of bool
+        One tuple per hidden layer (as in :attr:`exactid.regions_nd.Cell.pattern`).
+    """
+    slope = Fraction(net.negative_slope)
+    m = net.input_dim
+    M = [[Fraction(float(v)) for v in row] for row in net.weights[0]]
+    for layer, active in enumerate(pattern):
+        M = [[v if a else slope * v for v in row] for a, row in zip(active, M)]
+        W = net.weights[layer + 1]
+        M = [[sum((Fraction(float(W[r, k])) * M[k][col] for k in range(W.shape[1])),
+                  Fraction(0)) for col in range(m)] for r in range(W.shape[0])]
+    return _rank_exact(M)
+
+
+def _rank_exact(rows: list) -> int:
+    """Rank of a matrix of Fractions by Gaussian elimination (no rounding)."""
+    rows = [list(r) for r in rows]
+    rank = 0
+    n_cols = len(rows[0]) if rows else 0
+    for col in range(n_cols):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(rank + 1, len(rows)):
+            if rows[i][col] != 0:
+                ratio = rows[i][col] / rows[rank][col]
+                rows[i] = [a - ratio * b for a, b in zip(rows[i], rows[rank])]
+        rank += 1
+    return rank
+
+
+def _decide_f4(net, info, m, scale, notes, phase, ill=frozenset()) -> Verdict:
     """``net`` is the (normalised) map to evaluate: a callable on arrays of shape (N, m)."""
     for _, _, A, _, rank, cell in info:
         if rank < m:
@@ -252,6 +373,7 @@ def _decide_f4(net, info, m, scale, notes) -> Verdict:
                             "x": net(z1[None])[0].tolist(), "rank": rank})
     for i in range(len(info)):
         for j in range(i + 1, len(info)):
+            phase.step()
             Hi, hi, Ai, bi, _, _ = info[i]
             Hj, hj, Aj, bj, _, _ = info[j]
             if _same_map(Ai, bi, Aj, bj):
@@ -259,9 +381,10 @@ def _decide_f4(net, info, m, scale, notes) -> Verdict:
             witness = _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale)
             if witness is not None:
                 z1, z2 = witness
-                return Verdict(False, "two distinct points with the same image",
-                               {"z1": z1.tolist(), "z2": z2.tolist(),
-                                "x": net(z1[None])[0].tolist()})
+                found = {"z1": z1.tolist(), "z2": z2.tolist(), "x": net(z1[None])[0].tolist()}
+                if {i, j} & set(ill):
+                    return _undecided("F4", "a collision", {i, j} & set(ill), found)
+                return Verdict(False, "two distinct points with the same image", found)
     return Verdict(True, "every region has rank m and no two regions' images share a point "
                    "with distinct preimages")
 
@@ -302,7 +425,7 @@ def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
     return None
 
 
-def _overlap(info_i, info_j, m, tol, scale):
+def _overlap(info_i, info_j, m, tol, scale, notes=None, label=""):
     """Full-dimensional overlap of the images of two full-rank cells, in z1 coordinates:
     (H, h, M, c) with z2 = M z1 + c, or None."""
     Hi, hi, Ai, bi, _, _ = info_i
@@ -322,18 +445,24 @@ def _overlap(info_i, info_j, m, tol, scale):
     h = np.concatenate([hi, hj - Hj @ c]) if Hj.size else hi
     centre, radius = _chebyshev(H, h, z_max=WITNESS_BOX * scale)
     if centre is None or radius <= tol * scale:
+        if notes is not None and centre is not None and radius > tol * scale / 10:
+            notes.append(f"{label}: an overlap with Chebyshev radius {radius:.3g} within 10x "
+                         f"of tol = {tol * scale:.3g} was treated as a null set")
         return None
     return H, h, M, c, centre, radius
 
 
-def _decide_f3(net, info, m, max_rank, tol, scale, notes) -> Verdict:
+def _decide_f3(net, info, m, max_rank, tol, scale, notes, phase, ill=frozenset()) -> Verdict:
     if max_rank < m:
         return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: every "
                        "point has infinitely many preimages", {"max_rank": max_rank})
     full = [k for k, item in enumerate(info) if item[4] == m]
+    phase.bar.total = len(full) * (len(full) - 1) // 2
     for a in range(len(full)):
         for b in range(a + 1, len(full)):
-            ov = _overlap(info[full[a]], info[full[b]], m, tol, scale)
+            phase.step()
+            ov = _overlap(info[full[a]], info[full[b]], m, tol, scale, notes,
+                          f"F3: regions {full[a]} and {full[b]}")
             if ov is None:
                 continue
             _, _, M, c, centre, radius = ov
@@ -346,14 +475,16 @@ def _decide_f3(net, info, m, max_rank, tol, scale, notes) -> Verdict:
                 notes.append(f"F3: overlap witness of regions {full[a]}, {full[b]} failed the "
                              "network check")
                 continue
+            found = {"x": net(z1[None])[0].tolist(), "z1": z1.tolist(), "z2": z2.tolist(),
+                     "overlap_radius_z": radius, "cells": [full[a], full[b]]}
+            if {full[a], full[b]} & set(ill):
+                return _undecided("F3", "an overlap", {full[a], full[b]} & set(ill), found)
             return Verdict(False, "the images of two regions overlap in a set of positive "
-                           "measure", {"x": net(z1[None])[0].tolist(), "z1": z1.tolist(),
-                                       "z2": z2.tolist(), "overlap_radius_z": radius,
-                                       "cells": [full[a], full[b]]})
+                           "measure", found)
     return Verdict(True, "the images of the full-rank regions overlap only in null sets")
 
 
-def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
+def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes, phase) -> Verdict:
     if max_rank < m:
         return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: the "
                        "points with infinitely many preimages fill the image",
@@ -362,15 +493,17 @@ def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
     # Largest cells first: the most likely place for a ball.
     full.sort(key=lambda k: -float(info[k][5].radius))
     covered_by = {}
+    phase.bar.total = len(full) * (len(full) - 1)
     for i in full:
         overlaps = []
         for j in full:
             if j == i:
                 continue
+            phase.step()
             ov = _overlap(info[i], info[j], m, tol, scale)
             if ov is not None:
                 overlaps.append((j, ov[0], ov[1]))
-        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes)
+        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase)
         if ball is not None:
             return Verdict(True, "a ball in the image where every point has one preimage, and "
                            "the image has dimension m", ball)
@@ -382,7 +515,7 @@ def _decide_f2(net, info, m, max_rank, f3, tol, scale, notes) -> Verdict:
                     "z": np.asarray(info[i0][5].center, float).tolist()})
 
 
-def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes):
+def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase):
     """A ball in f(C_i) outside every other cell's image, as a witness dict, or None."""
     Hi, hi, Ai, bi, _, cell = info[i]
     # Split C_i (without the box: an uncovered part may lie beyond it; radii are capped, so
@@ -394,6 +527,7 @@ def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes):
             planes.append((row, rhs))
     pieces = [(H0, h0)]
     for row, rhs in planes:
+        phase.deadline.check("searching a ball of unique preimages for (F2)")
         nxt = []
         for H, h in pieces:
             for sign in (1.0, -1.0):

@@ -35,19 +35,23 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from typing import NoReturn
 
 import numpy as np
 
+from . import limits
+from ._files import atomic_write, read_bytes
+from .errors import InputError, ModelFileError, UntrustedFileError
 from .models import GaussianMixture, LatentModel, ReluNet
 
 __all__ = [
     "ModelFileError",
+    "UntrustedFileError",
     "load_net",
     "load_net_any",
     "load_net_npz",
     "load_net_torch",
+    "read_npy",
     "save_net",
     "load_model",
     "save_model",
@@ -60,10 +64,8 @@ __all__ = [
 FORMAT_VERSION = 1
 _FORMATS = {"model": "exactid-model", "net": "exactid-net"}
 _NESTING = {1: "a list of numbers", 2: "a list of lists of numbers", 3: "a list of matrices"}
-
-
-class ModelFileError(ValueError):
-    """A model or net file (or dict) is malformed; the message names the file and field."""
+#: Lists nested deeper than this are refused at once (no deep recursion on hostile files).
+_MAX_NESTING = 32
 
 
 # -- structural checks -----------------------------------------------------------------------
@@ -112,12 +114,15 @@ def _number(value, source, where) -> float:
     return x
 
 
-def _shape(value, source, where) -> tuple:
-    """Shape of a nested list of finite numbers; errors name the offending element."""
+def _shape(value, source, where, depth: int = _MAX_NESTING) -> tuple:
+    """Shape of a nested list of finite numbers, at most ``depth`` levels deep (deeper
+    nesting is an error at once, not a deep recursion); errors name the offending element."""
     if not isinstance(value, list):
         _number(value, source, where)
         return ()
-    shapes = [_shape(v, source, _join(where, i)) for i, v in enumerate(value)]
+    if depth == 0:
+        _fail(source, where, "expected a number, found a list (nested too deeply)")
+    shapes = [_shape(v, source, _join(where, i), depth - 1) for i, v in enumerate(value)]
     for i, s in enumerate(shapes):
         if s != shapes[0]:
             want = f"shape {shapes[0]}" if shapes[0] else "a number"
@@ -131,7 +136,7 @@ def _array(value, source, where, ndims) -> np.ndarray:
     want = " or ".join(_NESTING[n] for n in ndims)
     if not isinstance(value, list):
         _fail(source, where, f"expected {want}, found {_kind(value)}")
-    shape = _shape(value, source, where)
+    shape = _shape(value, source, where, _MAX_NESTING)
     if len(shape) not in ndims:
         _fail(source, where, f"expected {want}, found a list of shape {shape}")
     return np.array(value, dtype=np.float64).reshape(shape)
@@ -252,15 +257,17 @@ def model_from_dict(d, source: str = "<dict>") -> LatentModel:
 
 # -- files -----------------------------------------------------------------------------------
 def _read(path) -> tuple[object, str]:
-    """The decoded JSON content of ``path`` and the name used for it in error messages."""
+    """The decoded JSON content of ``path`` and the name used for it in error messages.
+
+    At most :data:`exactid.limits.MAX_JSON_BYTES` are read (a pipe or ``/dev/zero`` fails at
+    the bound instead of filling memory)."""
     source = os.fspath(path)
     try:
-        with open(source, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise ModelFileError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise ModelFileError(f"{source}: cannot read the file ({exc.strerror or exc})") from None
+        raw = read_bytes(source, limits.MAX_JSON_BYTES, "file")
+    except InputError as exc:
+        raise ModelFileError(str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ModelFileError(f"{source}: not valid JSON (not UTF-8 text: {exc.reason})") from None
 
@@ -285,22 +292,9 @@ def _read(path) -> tuple[object, str]:
 
 
 def _write(data: dict, path) -> None:
-    """Write ``data`` as JSON to ``path`` atomically: a temporary file, then os.replace."""
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` as JSON to ``path`` atomically (:func:`exactid._files.atomic_write`)."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    atomic_write(path, text, "path")
 
 
 def load_net(path) -> ReluNet:
@@ -363,6 +357,11 @@ def save_model(model: LatentModel, path) -> None:
 
 
 # -- other net formats ---------------------------------------------------------------------------
+#: Numeric kinds accepted in .npz arrays: signed and unsigned integers, and real floats.  Booleans,
+#: complex numbers (casting would drop the imaginary part), strings and objects are refused.
+_NPZ_KINDS = "iuf"
+
+
 def load_net_npz(path) -> ReluNet:
     """Load a :class:`ReluNet` from a NumPy ``.npz`` archive.
 
@@ -372,47 +371,55 @@ def load_net_npz(path) -> ReluNet:
 
         numpy.savez("net.npz", W1=W1, b1=b1, W2=W2, b2=b2, negative_slope=0.0)
 
+    The archive is read without trusting it: at most :data:`exactid.limits.MAX_NET_FILE_BYTES`
+    are read, every array's header (shape and dtype) is checked before its data is
+    decompressed, and at most :data:`exactid.limits.MAX_NET_PARAMETERS` numbers are accepted in
+    all, so a small "deflate bomb" cannot allocate gigabytes.  Nothing is unpickled.
+
     Raises
     ------
     ModelFileError
-        Missing or unreadable file, missing or unknown arrays, inconsistent shapes.
+        Missing or unreadable file, missing or unknown arrays, non-numeric, boolean or complex
+        arrays, too many numbers, inconsistent shapes.
     """
+    import io
     import zipfile
+    import zlib
 
     source = os.fspath(path)
-    bad_archive = (ValueError, OSError, EOFError, zipfile.BadZipFile)
     try:
-        fh = open(source, "rb")
-    except FileNotFoundError:
-        raise ModelFileError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise ModelFileError(f"{source}: not a readable .npz archive ({exc.strerror or exc})"
-                             ) from None
-    # The file is opened here so that it is closed whatever np.load raises.
-    with fh:
-        try:
-            archive = np.load(fh, allow_pickle=False)
-        except bad_archive as exc:
-            raise ModelFileError(f"{source}: not a readable .npz archive "
-                                 f"({exc or type(exc).__name__})") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ModelFileError(f"{source}: expected an .npz archive of arrays, found a "
-                                 "single array")
-        with archive:
-            weights, biases, slope, layers = _npz_arrays(archive, source, bad_archive)
-    for i, arr in enumerate(weights + biases):
-        if (not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-                or np.issubdtype(arr.dtype, np.complexfloating)):
-            name = f"W{i + 1}" if i < layers else f"b{i - layers + 1}"
-            raise ModelFileError(f"{source}: array '{name}': expected numbers, found dtype "
-                                 f"{arr.dtype}")
+        raw = read_bytes(source, limits.MAX_NET_FILE_BYTES, "file")
+    except InputError as exc:
+        message = str(exc)
+        if "no such file" not in message and "limit" not in message:
+            message = message.replace("cannot read the file", "not a readable .npz archive")
+        raise ModelFileError(message) from None
+    if raw[:6] == b"\x93NUMPY":
+        raise ModelFileError(f"{source}: expected an .npz archive of arrays, found a single "
+                             "array (.npy)")
+    bad_archive = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
+                   zipfile.BadZipFile, zlib.error)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            arrays = _npz_read_arrays(archive, source, bad_archive)
+    except ModelFileError:
+        raise
+    except bad_archive as exc:
+        raise ModelFileError(f"{source}: not a readable .npz archive "
+                             f"({exc or type(exc).__name__})") from None
+    weights, biases, slope = _npz_layers(arrays, source)
     return _construct(source, "", ReluNet, [w.astype(float) for w in weights],
                       [b.astype(float) for b in biases], slope)
 
 
-def _npz_arrays(archive, source, bad_archive):
-    """The layer arrays and slope of an open .npz archive, with named errors."""
-    names = set(archive.files)
+def _npz_read_arrays(archive, source, bad_archive) -> dict:
+    """Every array of an open .npz archive, each checked by its header before it is read."""
+    names = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ModelFileError(f"{source}: unexpected member {info.filename!r} (an .npz "
+                                 "archive holds NAME.npy arrays)")
+        names[info.filename[:-4]] = info
     layers = 0
     while f"W{layers + 1}" in names:
         layers += 1
@@ -420,50 +427,153 @@ def _npz_arrays(archive, source, bad_archive):
         raise ModelFileError(f"{source}: missing array 'W1' (expected W1, b1, W2, b2, ...)")
     allowed = {f"W{i}" for i in range(1, layers + 1)} | {
         f"b{i}" for i in range(1, layers + 1)} | {"negative_slope"}
-    unknown = sorted(names - allowed)
+    unknown = sorted(set(names) - allowed)
     if unknown:
         raise ModelFileError(f"{source}: unknown array(s) {', '.join(unknown)} (expected "
                              f"W1..W{layers}, b1..b{layers}, negative_slope)")
     missing = [f"b{i}" for i in range(1, layers + 1) if f"b{i}" not in names]
     if missing:
         raise ModelFileError(f"{source}: missing array(s) {', '.join(missing)}")
-
-    def read(name):
+    budget = limits.MAX_NET_PARAMETERS
+    out = {}
+    for name, info in names.items():
         try:
-            return archive[name]
+            with archive.open(info) as fp:
+                out[name] = _npz_member(fp, name, source, budget)
+        except ModelFileError:
+            raise
         except bad_archive as exc:
             raise ModelFileError(f"{source}: array '{name}' cannot be read ({exc})") from None
+        budget -= out[name].size
+    return out
 
-    weights = [read(f"W{i}") for i in range(1, layers + 1)]
-    biases = [read(f"b{i}") for i in range(1, layers + 1)]
+
+def _npz_member(fp, name, source, budget) -> np.ndarray:
+    """One .npy member: header checked (numeric dtype, size within ``budget``), then read."""
+    from numpy.lib import format as npy
+
+    version = npy.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = npy.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, fortran, dtype = npy.read_array_header_2_0(fp)
+    else:
+        raise ModelFileError(f"{source}: array '{name}': unsupported .npy format version "
+                             f"{version}")
+    if dtype.hasobject or dtype.kind not in _NPZ_KINDS:
+        if name == "negative_slope":
+            raise ModelFileError(f"{source}: array 'negative_slope': expected a scalar number, "
+                                 f"found shape {shape}, dtype {dtype}")
+        raise ModelFileError(f"{source}: array '{name}': expected numbers, found dtype {dtype}")
+    count = math.prod(shape)
+    if count > budget:
+        raise ModelFileError(
+            f"{source}: array '{name}' has shape {shape} ({count} numbers): more than the "
+            f"limit of {limits.MAX_NET_PARAMETERS} numbers per network "
+            "(exactid.limits.MAX_NET_PARAMETERS)")
+    nbytes = count * dtype.itemsize
+    data = fp.read(nbytes)
+    if len(data) != nbytes:
+        raise ModelFileError(f"{source}: array '{name}' is truncated ({len(data)} of {nbytes} "
+                             "bytes)")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
+def read_npy(raw: bytes, source: str, max_elements: int) -> np.ndarray:
+    """An array from the bytes of an ``.npy`` file, checked by its header (real numeric dtype,
+    at most ``max_elements`` numbers) before its data is read; nothing is unpickled.
+
+    Raises
+    ------
+    ModelFileError
+        Not an .npy file, a non-numeric, boolean or complex dtype, or too many numbers.
+    """
+    import io
+
+    try:
+        return _npz_member(io.BytesIO(raw), "data", source, max_elements)
+    except ModelFileError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise ModelFileError(f"{source}: not a readable .npy file ({exc})") from None
+
+
+def _npz_layers(arrays: dict, source: str):
+    """Split the arrays of an .npz net into weights, biases and the slope."""
+    layers = sum(1 for name in arrays if name.startswith("W"))
+    weights = [arrays[f"W{i}"] for i in range(1, layers + 1)]
+    biases = [arrays[f"b{i}"] for i in range(1, layers + 1)]
     slope = 0.0
-    if "negative_slope" in names:
-        value = read("negative_slope")
-        if (value.shape != () or not np.issubdtype(value.dtype, np.number)
-                or np.issubdtype(value.dtype, np.complexfloating)):
+    if "negative_slope" in arrays:
+        value = arrays["negative_slope"]
+        if value.shape != ():
             raise ModelFileError(f"{source}: array 'negative_slope': expected a scalar number, "
                                  f"found shape {value.shape}, dtype {value.dtype}")
         slope = float(value)
-    return weights, biases, slope, layers
+    return weights, biases, slope
 
 
-def load_net_torch(path) -> ReluNet:
+#: Layers a torch file may contain (exact types: a subclass could override ``forward``).
+_TORCH_LAYERS = ("Linear", "ReLU", "LeakyReLU")
+
+
+def _torch_allowed_globals(torch, nn, data: bytes) -> tuple[list, list]:
+    """The classes the file's pickle refers to, split into torch's own ``nn`` modules (safe to
+    construct: their unpickling only fills ``__dict__``) and everything else (refused)."""
+    import io
+    import sys
+
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))
+    modules, others = [], []
+    for qualified in names:
+        module_name, _, attr = qualified.rpartition(".")
+        cls = None
+        if module_name.startswith("torch.nn.modules."):
+            module = sys.modules.get(module_name)
+            cls = getattr(module, attr, None) if module is not None else None
+        if (isinstance(cls, type) and issubclass(cls, nn.Module)
+                and cls.__module__ == module_name):
+            modules.append(cls)
+        else:
+            others.append(qualified)
+    return modules, others
+
+
+def load_net_torch(path, *, trust_pickle: bool = False) -> ReluNet:
     """Load a :class:`ReluNet` from a file written by ``torch.save(nn.Sequential(...))``.
 
     The sequential must alternate ``Linear`` layers and ``ReLU`` / ``LeakyReLU`` activations
     (one kind, one slope), start with a ``Linear`` layer, and may end with either (a final
     activation becomes an identity output layer).  ``torch`` is imported only here.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+    trust_pickle : bool
+        ``False`` (default): the file is read with ``torch.load(weights_only=True)`` and an
+        allow-list of torch's own layer classes, so a file that refers to anything else (a
+        function such as ``os.system``, a class of another module, a subclass of a torch
+        layer) is refused *before* anything in it runs.  ``True``: the file is unpickled
+        without restriction, which runs any code the file contains; use it only for files you
+        wrote or trust.
+
     Notes
     -----
-    Loading a whole module unpickles Python objects (``weights_only=False``): only load files
-    you trust.
+    Either way the module must be an ``nn.Sequential`` of exactly ``Linear``, ``ReLU`` and
+    ``LeakyReLU`` (subclasses, which could override ``forward``, are refused), with no hooks
+    and no per-instance ``forward``, so that the network read is the network the file
+    computes.
 
     Raises
     ------
+    UntrustedFileError
+        The file refers to objects outside the allow-list (and ``trust_pickle`` is False).
     ModelFileError
         torch missing, unreadable file, or an unsupported layer (named with its index).
     """
+    import io
+    import pickle
+
     source = os.fspath(path)
     try:
         import torch
@@ -471,43 +581,142 @@ def load_net_torch(path) -> ReluNet:
     except ImportError:
         raise ModelFileError(f"{source}: reading a torch file needs PyTorch; install it with "
                              "'pip install torch==2.13.0'") from None
-    if not os.path.exists(source):
-        raise ModelFileError(f"{source}: no such file")
     try:
-        obj = torch.load(source, map_location="cpu", weights_only=False)
+        data = read_bytes(source, limits.MAX_NET_FILE_BYTES, "file")
+    except InputError as exc:
+        raise ModelFileError(str(exc)) from None
+    import warnings
+
+    if trust_pickle:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
+        except Exception as exc:  # torch raises many types for a bad file
+            raise ModelFileError(f"{source}: not a readable torch file ({type(exc).__name__}: "
+                                 f"{exc})") from None
+        return _sequential_to_net(obj, source, torch, nn)
+    try:
+        layer_classes, others = _torch_allowed_globals(torch, nn, data)
+    except Exception:  # not a zip checkpoint (legacy format or a bare pickle)
+        layer_classes, others = [nn.Sequential, nn.Linear, nn.ReLU, nn.LeakyReLU], []
+    if others:
+        raise _untrusted(source, others)
+    try:
+        with torch.serialization.safe_globals(layer_classes), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        names, parsed = _pickle_globals(data)
+        names = [n for n in names if not n.startswith(("torch.", "collections."))]
+        if names:
+            raise _untrusted(source, names) from None
+        if not parsed:
+            raise ModelFileError(f"{source}: not a readable torch file (neither a torch "
+                                 "checkpoint nor a pickle)") from None
+        raise UntrustedFileError(f"{source}: refusing to unpickle "
+                                 f"({str(exc).splitlines()[0]}); a file you trust can be read "
+                                 "with --trust-pickle") from None
     except Exception as exc:  # torch raises many types for a bad file
         raise ModelFileError(f"{source}: not a readable torch file ({type(exc).__name__}: "
                              f"{exc})") from None
-    if not isinstance(obj, nn.Sequential):
+    return _sequential_to_net(obj, source, torch, nn)
+
+
+def _untrusted(source: str, names: list) -> UntrustedFileError:
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return UntrustedFileError(
+        f"{source}: refusing to unpickle: the file refers to {shown}, which is not a torch "
+        "layer (loading it could run code); a file you trust can be read with --trust-pickle "
+        "(load_net_torch(..., trust_pickle=True))")
+
+
+def _pickle_globals(data: bytes) -> tuple[list, bool]:
+    """The ``module.name`` references of the pickles at the start of ``data``, found by
+    reading the opcodes (nothing is executed), and whether at least one whole pickle was
+    read; for error messages only."""
+    import io
+    import pickletools
+
+    names, strings = [], []
+    stream = io.BytesIO(data)
+    parsed = False
+    while stream.tell() < len(data):
+        start = stream.tell()
+        try:
+            for op, arg, _ in pickletools.genops(stream):
+                if op.name in ("GLOBAL", "INST"):
+                    names.append(str(arg).replace(" ", "."))
+                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                    names.append(f"{strings[-2]}.{strings[-1]}")
+                elif isinstance(arg, str):
+                    strings.append(arg)
+            parsed = True
+        except Exception:
+            break
+        if stream.tell() == start:
+            break
+    return list(dict.fromkeys(names)), parsed
+
+
+def _sequential_to_net(obj, source, torch, nn) -> ReluNet:
+    """The ReluNet of a loaded ``nn.Sequential`` (exact layer types only)."""
+    if type(obj) is not nn.Sequential:
+        kind = "a subclass of" if isinstance(obj, nn.Sequential) else "not"
         raise ModelFileError(f"{source}: expected a torch.nn.Sequential, found "
-                             f"{type(obj).__name__}")
+                             f"{type(obj).__name__}" + (f" ({kind} Sequential, whose forward "
+                                                        "may differ)" if kind.startswith("a")
+                                                        else ""))
+    for module in obj.modules():
+        hooks = [name for name in ("_forward_hooks", "_forward_pre_hooks",
+                                   "_forward_hooks_with_kwargs", "_state_dict_hooks")
+                 if getattr(module, name, None)]
+        if "_forward_hooks" in hooks or "_forward_pre_hooks" in hooks or (
+                "forward" in vars(module)):
+            raise ModelFileError(f"{source}: the module {type(module).__name__} has forward "
+                                 "hooks or its own forward, which may change what it computes")
     weights, biases, slopes = [], [], set()
     expect_linear = True
     for k, layer in enumerate(obj):
-        if isinstance(layer, nn.Linear):
+        kind = type(layer)
+        if isinstance(layer, (nn.Linear, nn.ReLU, nn.LeakyReLU)) and kind not in (
+                nn.Linear, nn.ReLU, nn.LeakyReLU):
+            raise ModelFileError(f"{source}: layer {k} ({kind.__name__}) is a subclass of a "
+                                 "torch layer and may compute something else; use plain "
+                                 "Linear, ReLU and LeakyReLU")
+        if kind is nn.Linear:
             if not expect_linear:
                 raise ModelFileError(f"{source}: layer {k} (Linear) follows a Linear layer; "
                                      "put an activation between them")
+            tensors = [layer.weight] + ([layer.bias] if layer.bias is not None else [])
+            for t in tensors:
+                if not isinstance(t, torch.Tensor) or not t.dtype.is_floating_point:
+                    raise ModelFileError(f"{source}: layer {k} (Linear): expected real "
+                                         f"floating-point parameters, found "
+                                         f"{getattr(t, 'dtype', type(t).__name__)}")
             w = layer.weight.detach().cpu().double().numpy()
             b = (layer.bias.detach().cpu().double().numpy() if layer.bias is not None
                  else np.zeros(w.shape[0]))
             weights.append(w)
             biases.append(b)
             expect_linear = False
-        elif isinstance(layer, (nn.ReLU, nn.LeakyReLU)):
+        elif kind in (nn.ReLU, nn.LeakyReLU):
             if expect_linear:
-                raise ModelFileError(f"{source}: layer {k} ({type(layer).__name__}) must follow "
+                raise ModelFileError(f"{source}: layer {k} ({kind.__name__}) must follow "
                                      "a Linear layer")
-            slopes.add(0.0 if isinstance(layer, nn.ReLU) else float(layer.negative_slope))
+            slopes.add(0.0 if kind is nn.ReLU else float(layer.negative_slope))
             expect_linear = True
         else:
-            raise ModelFileError(f"{source}: layer {k} ({type(layer).__name__}) is not "
+            raise ModelFileError(f"{source}: layer {k} ({kind.__name__}) is not "
                                  "supported; use Linear, ReLU and LeakyReLU")
     if not weights:
         raise ModelFileError(f"{source}: the Sequential has no Linear layer")
     if len(slopes) > 1:
         raise ModelFileError(f"{source}: mixed activations (negative slopes "
                              f"{sorted(slopes)}); use one kind throughout")
+    if sum(w.size + b.size for w, b in zip(weights, biases)) > limits.MAX_NET_PARAMETERS:
+        raise ModelFileError(f"{source}: more than {limits.MAX_NET_PARAMETERS} parameters "
+                             "(exactid.limits.MAX_NET_PARAMETERS)")
     if expect_linear:
         # A final activation: f = I s(...) + 0.
         out = weights[-1].shape[0]
@@ -516,20 +725,25 @@ def load_net_torch(path) -> ReluNet:
     return _construct(source, "", ReluNet, weights, biases, slopes.pop() if slopes else 0.0)
 
 
-def load_net_any(path) -> ReluNet:
+def _looks_like_model(d) -> bool:
+    """A decoded JSON object is a model file: by its format tag, or (the tag being optional)
+    by its sections."""
+    return isinstance(d, dict) and (d.get("format") == _FORMATS["model"]
+                                    or ("prior" in d and "net" in d))
+
+
+def load_net_any(path, *, trust_pickle: bool = False) -> ReluNet:
     """Load a net from a JSON net (or model) file, an ``.npz`` archive or a torch file, by
     extension: ``.npz`` -> :func:`load_net_npz`; ``.pt``, ``.pth``, ``.torch`` ->
-    :func:`load_net_torch`; anything else is read as JSON (a net file, or a model file whose
-    decoder is used)."""
+    :func:`load_net_torch` (``trust_pickle`` is passed on); anything else is read as JSON (a
+    net file, or a model file whose decoder is used)."""
     source = os.fspath(path)
     ext = os.path.splitext(source)[1].lower()
     if ext == ".npz":
         return load_net_npz(source)
     if ext in (".pt", ".pth", ".torch"):
-        return load_net_torch(source)
+        return load_net_torch(source, trust_pickle=trust_pickle)
     d, src = _read(source)
-    # A model file: by its format tag, or (the tag being optional) by its sections.
-    if isinstance(d, dict) and (d.get("format") == _FORMATS["model"]
-                                or ("prior" in d and "net" in d)):
+    if _looks_like_model(d):
         return model_from_dict(d, src).net
     return net_from_dict(d, src)

@@ -19,6 +19,9 @@ __all__ = ["GaussianMixture", "ReluNet", "LatentModel"]
 WEIGHT_SUM_TOL = 1e-12
 #: Relative tolerance of the covariance symmetry check, ``|S - S^T| <= tol * max|S|``.
 SYMMETRY_RTOL = 1e-12
+#: Largest accepted covariance entry: a variance near the float maximum (1.8e308) makes
+#: sampling, densities and every product with it overflow.
+MAX_COV = 1e300
 
 
 def _readonly(arr: np.ndarray) -> np.ndarray:
@@ -108,10 +111,16 @@ class GaussianMixture:
         chol = np.empty_like(cov)
         for j in range(n_comp):
             scale = np.max(np.abs(cov[j]))
+            if scale > MAX_COV:
+                raise ValueError(
+                    f"covs: expected entries of magnitude <= {MAX_COV:g} (so that the "
+                    f"standard deviations and their products stay finite), found "
+                    f"{scale:.6g} in covs[{j}]")
             if np.max(np.abs(cov[j] - cov[j].T)) > SYMMETRY_RTOL * scale:
                 raise ValueError(f"covs: expected symmetric matrices, found covs[{j}] not symmetric")
-            # Symmetrise first, so the stored matrix and its Cholesky factor agree exactly.
-            cov[j] = 0.5 * (cov[j] + cov[j].T)
+            # Symmetrise first, so the stored matrix and its Cholesky factor agree exactly
+            # (halves first: a + a^T overflows for entries near the float maximum).
+            cov[j] = 0.5 * cov[j] + 0.5 * cov[j].T
             try:
                 chol[j] = np.linalg.cholesky(cov[j])
             except np.linalg.LinAlgError:
@@ -479,6 +488,9 @@ class LatentModel:
         rng = _as_generator(seed)
         z = self._prior.sample(n, rng)
         x = self._net(z) + self._sigma * rng.standard_normal((n, self.observed_dim))
+        if not np.isfinite(x).all():
+            raise ValueError("net: the network's output overflows the float range at sampled "
+                             "latents (weights too large for this prior); no sample returned")
         return x, z
 
     @property

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import numpy as np
 
 from .parameters import parameter_label
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot with the non-interactive Agg backend (files only, no display)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display needed
@@ -19,24 +19,27 @@ def _pyplot():
     return plt
 
 
-def _save_atomically(fig, path, dpi: int = 120) -> None:
-    """Save ``fig`` to ``path`` and close it: a temporary file in the same directory, then
-    :func:`os.replace`, so ``path`` never holds a partial image.  The format follows the
-    extension of ``path`` (PNG if it has none)."""
-    plt = _pyplot()
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    ext = os.path.splitext(name)[1].lstrip(".").lower() or "png"
-    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+def save_figure(fig, path, dpi: int = 120, option: str = "path") -> None:
+    """Save ``fig`` to ``path`` and close it.
+
+    The image is rendered in memory, then written by :func:`exactid._files.atomic_write`, so
+    ``path`` never holds a partial image, keeps its permissions, and is refused if it is a
+    device or a directory.  The format follows the extension of ``path`` (PNG if it has
+    none); ``option`` names the argument in error messages.
+    """
+    import io
+
+    from ._files import atomic_write
+
+    plt = pyplot()
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=ext, dpi=dpi)
-        os.replace(tmp, path)
+        name = os.fspath(path)
+        ext = os.path.splitext(name)[1].lstrip(".").lower() or "png"
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=dpi)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(name, buffer.getvalue(), option)
 
 
 def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, path):
@@ -55,7 +58,7 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
     path : str or pathlib.Path
         Output PNG; written atomically (a temporary file is renamed into place).
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     styles = ["-", "--", ":"]
     for k, (dens, label) in enumerate(zip(prior_densities, labels)):
@@ -75,7 +78,7 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
     right.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)
 
 
 #: Colours of the curve, the ground-truth line and the global-minimizer line.
@@ -113,7 +116,7 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
     for arg, seq in (("minimizer_values", minimizer_values), ("titles", titles)):
         if len(seq) != k:
             raise ValueError(f"{arg}: expected {k} entries (one per slice), found {len(seq)}")
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 3.4), squeeze=False)
     for ax, sl, minimizer, title in zip(axes[0], slices, minimizer_values, titles):
         ax.plot(sl.values, sl.objective, "-", color=_CURVE, lw=1.8)
@@ -130,7 +133,7 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
     if suptitle is not None:
         fig.suptitle(suptitle)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)
 
 
 def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
@@ -148,7 +151,7 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     """
     from matplotlib.colors import PowerNorm
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 4.8))
     s = slice2d
     # NLL surfaces have steep walls far from the truth; a power-law colour scale (and contour
@@ -173,7 +176,7 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)
 
 
 def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=None):
@@ -189,7 +192,7 @@ def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=Non
     path : str or os.PathLike
     title : str, optional
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(sizes, fraction_equivalent, "o-", lw=2)
     left.set_xscale("log")
@@ -222,7 +225,7 @@ def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=Non
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)
 
 
 def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=None):
@@ -244,7 +247,7 @@ def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=No
         Output image (format from the extension, PNG by default); written atomically.
     title : str, optional
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     shared = np.asarray(shared, dtype=bool)
     # Widen each coloured stretch by one point so that it meets the black one.
@@ -274,7 +277,7 @@ def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=No
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)
 
 
 def plot_example5(z, first, second, f_values, reference, path, *, title=None):
@@ -292,7 +295,7 @@ def plot_example5(z, first, second, f_values, reference, path, *, title=None):
         Output image (format from the extension, PNG by default); written atomically.
     title : str, optional
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     pos = np.asarray(z) >= 0
     for data, color, name in ((first, "black", "s o h1"), (second, "tab:blue", "h2 o s o h1")):
@@ -317,4 +320,4 @@ def plot_example5(z, first, second, f_values, reference, path, *, title=None):
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)

@@ -18,7 +18,9 @@ from fractions import Fraction
 import mpmath as mp
 import numpy as np
 
-from exactid import LatentModel, pieces_1d
+from ._validation import as_float_array
+from .models import LatentModel
+from .regions import pieces_1d
 
 DPS = 50
 
@@ -34,11 +36,46 @@ def _mpf(v) -> mp.mpf:
 FAR = mp.mpf(10) ** 6
 
 
+#: Most cells of :func:`mp_kl_divergence` (each costs milliseconds in mpmath).
+MAX_MP_CELLS = 20_000
+#: Largest |a|, |b| accepted by :func:`mp_log_gauss_mass` (mpmath's erfc overflows beyond).
+MAX_STANDARDIZED = 1e150
+
+
+def _check_dps(dps) -> int:
+    if isinstance(dps, bool) or not isinstance(dps, (int, np.integer)) or dps < 15:
+        raise ValueError(f"dps: expected an integer number of digits >= 15, found {dps!r}")
+    return int(dps)
+
+
+def _check_model(model) -> LatentModel:
+    if not isinstance(model, LatentModel):
+        raise ValueError(f"model: expected a LatentModel, found {type(model).__name__}")
+    if model.latent_dim != 1 or model.observed_dim != 1:
+        raise NotImplementedError("the mpmath references are for m = n = 1")
+    if model.noise_std <= 0:
+        raise ValueError("model: the mpmath references need noise_std > 0, found "
+                         f"{model.noise_std!r}")
+    return model
+
+
+def _points(xs) -> np.ndarray:
+    return as_float_array(np.atleast_1d(np.asarray(xs, dtype=float)), "x", 1)
+
+
 def mp_log_gauss_mass(a: float, b: float) -> float:
     """``log(Phi(b) - Phi(a))`` for floats ``a < b``, correct to float64.
 
-    Starts at 50 digits and doubles the precision until the difference is resolved.
+    Starts at 50 digits and doubles the precision until the difference is resolved.  ``a``
+    may be ``-inf`` and ``b`` ``+inf``; finite ends must satisfy ``|a|, |b| <= 1e150``.
     """
+    for name, v in (("a", a), ("b", b)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or np.isnan(v):
+            raise ValueError(f"{name}: expected a number, found {v!r}")
+        if np.isfinite(v) and abs(v) > MAX_STANDARDIZED:
+            raise ValueError(f"{name}: expected |{name}| <= {MAX_STANDARDIZED:g}, found {v!r}")
+    if not a < b:
+        raise ValueError(f"a, b: expected a < b, found a = {a!r}, b = {b!r}")
     for dps in (DPS, 2 * DPS, 4 * DPS, 8 * DPS, 16 * DPS):
         with mp.workdps(dps):
             try:
@@ -107,6 +144,8 @@ def mp_log_pdf_closed_form(model: LatentModel, xs) -> np.ndarray:
     If a piece is so narrow that 50 digits cannot resolve its mass (exact breakpoints closer
     than 1e-50 relative), the evaluation is repeated with 100, 200, ... digits.
     """
+    _check_model(model)
+    xs = _points(xs)
     for dps in (DPS, 2 * DPS, 4 * DPS, 8 * DPS, 16 * DPS):
         try:
             return _closed_form_at(model, xs, dps)
@@ -162,10 +201,19 @@ def mp_kl_divergence(p: LatentModel, q: LatentModel, dps: int = 40) -> tuple[flo
     """
     from .divergence import _window_and_points
 
+    _check_model(p)
+    _check_model(q)
+    dps = _check_dps(dps)
     x_min, x_max, points = _window_and_points(p, q)
     points = np.unique(np.concatenate([[x_min, x_max], points]))
     # Cells no wider than the noise sd: the integrand is smooth on that scale.
     sigma = min(p.noise_std, q.noise_std)
+    n_cells = int(np.ceil((points[-1] - points[0]) / sigma)) + points.size
+    if n_cells > MAX_MP_CELLS:
+        from .errors import LimitExceeded
+
+        raise LimitExceeded(f"p, q: the 40-digit KL needs about {n_cells} cells of width "
+                            f"{sigma:g}, more than {MAX_MP_CELLS} (hours of mpmath)", "cells")
     edges = [points[0]]
     for a, b in zip(points[:-1], points[1:]):
         n = max(1, int(np.ceil((b - a) / sigma)))
@@ -197,6 +245,9 @@ def mp_net(model_or_net, z):
 
 def mp_log_pdf_quadrature(model: LatentModel, x, dps: int = 30) -> float:
     """log p(x) by mpmath.quad over z of the raw integrand (sigma > 0)."""
+    _check_model(model)
+    dps = _check_dps(dps)
+    x = float(_points(x)[0])
     with mp.workdps(dps):
         lo, hi, _, _ = exact_pieces(model)
         sigma = _mpf(model.noise_std)

@@ -108,6 +108,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import limits
+from ._progress import Deadline, progress_bar
+from .errors import LimitExceeded, NumericalError
 from .models import ReluNet
 
 __all__ = [
@@ -118,6 +121,7 @@ __all__ = [
     "linear_regions",
     "evaluate_pattern",
     "cell_vertices",
+    "check_box_and_tol",
 ]
 
 #: Largest supported input dimension m.
@@ -126,6 +130,10 @@ MAX_INPUT_DIM = 3
 DEFAULT_TOL = 1e-9
 #: Smallest accepted ``tol``: the LP feasibility tolerance below.
 MIN_TOL = 1e-10
+#: Largest accepted ``tol``: beyond it, thin but genuine cells and overlaps would be ignored.
+MAX_TOL = 1e-6
+#: A user box must be at least this many times ``tol`` wide (cells need radius > tol).
+BOX_TOL_RATIO = 100.0
 #: Primal and dual feasibility tolerances requested from HiGHS.
 LP_FEAS_TOL = 1e-10
 #: Radii within this factor of ``tol`` are reported as undecided.
@@ -341,7 +349,8 @@ def _chebyshev(N, d, cap):
         c, np.hstack([N, np.ones((k, 1))]), d, bounds=[(None, None)] * m + [(None, cap)]
     )
     if res.status != 0:
-        raise RuntimeError(f"Chebyshev-ball LP failed: {res.message}")
+        raise NumericalError(f"the Chebyshev-ball linear program failed ({res.message}); try "
+                             "a smaller box or a larger tol")
     x = res.x[:m]
     return x, float(res.x[m]), _certified(N, d, x, cap)
 
@@ -433,7 +442,25 @@ def _split_neuron(w: _Work, j, layer, cap, tol, reach, notes):
     return out
 
 
-def _enumerate(net: ReluNet, N0, d0, cap, tol, notes, reach=None):
+class _Limits:
+    """The bounds of one enumeration: cell count, deadline and progress bar."""
+
+    def __init__(self, max_cells, deadline, progress, total):
+        self.max_cells = max_cells
+        self.deadline = deadline
+        self.bar = progress_bar(total, "linear regions", progress, unit="neuron")
+
+    def check_cells(self, n: int, layer: int, j: int) -> None:
+        if n > self.max_cells:
+            raise LimitExceeded(
+                f"max_cells: more than {self.max_cells} linear cells at hidden layer "
+                f"{layer}, neuron {j}; the enumeration stopped (raise max_cells, or "
+                "--max-regions, to go on)", "max_cells")
+        self.deadline.check(f"enumerating linear regions ({n} cells at hidden layer "
+                            f"{layer}, neuron {j})")
+
+
+def _enumerate(net: ReluNet, N0, d0, cap, tol, notes, reach=None, bounds=None):
     """Split ``{N0 z <= d0}`` through all hidden layers; returns the list of _Work cells with
     ``PA, Pc`` holding the output map."""
     W0, b0 = net.weights[0], net.biases[0]
@@ -447,7 +474,12 @@ def _enumerate(net: ReluNet, N0, d0, cap, tol, notes, reach=None):
             nxt = []
             for w in cells:
                 nxt.extend(_split_neuron(w, j, layer, cap, tol, reach, notes))
+                if bounds is not None:
+                    bounds.check_cells(len(nxt), layer, j)
             cells = nxt
+            if bounds is not None:
+                bounds.bar.update(1)
+                bounds.bar.set_postfix(cells=len(cells), refresh=False)
         W, b = net.weights[layer + 1], net.biases[layer + 1]
         for w in cells:
             mult = np.where(np.array(w.cur, dtype=bool), 1.0, slope)
@@ -612,7 +644,8 @@ def _adjacent(P: Cell, Q: Cell, n_box: int, tol: float, cap: float, notes) -> bo
     if res.status == 2:  # infeasible: the cells do not even touch on the hyperplane
         return False
     if res.status != 0:
-        raise RuntimeError(f"adjacency LP failed: {res.message}")
+        raise NumericalError(f"the adjacency linear program failed ({res.message}); try a "
+                             "smaller box or a larger tol")
     x = res.x[:m]
     x = x - (u @ x - du) * u
     slack = d - N @ x
@@ -630,7 +663,7 @@ def _adjacent(P: Cell, Q: Cell, n_box: int, tol: float, cap: float, notes) -> bo
     return rc > tol
 
 
-def _merge(cells, net, box, tol, notes):
+def _merge(cells, net, box, tol, notes, deadline=None):
     K = len(cells)
     m = net.input_dim
     Ab, bb = _map_bounds(net)
@@ -646,6 +679,8 @@ def _merge(cells, net, box, tol, notes):
         As = np.stack([cl.A for cl in cells])
         bs = np.stack([cl.b for cl in cells])
     for i in range(K - 1):
+        if deadline is not None:
+            deadline.check(f"merging {K} cells into regions")
         dA = np.abs(As[i + 1 :] - As[i])
         db = np.abs(bs[i + 1 :] - bs[i])
         close = np.all(dA <= MAP_RTOL * Ab, axis=(1, 2)) & np.all(db <= MAP_RTOL * bb, axis=1)
@@ -684,10 +719,10 @@ def _merge(cells, net, box, tol, notes):
 # -- public functions ------------------------------------------------------------------------
 
 
-def _pass_one(net, tol, notes):
+def _pass_one(net, tol, notes, bounds=None):
     cap = 1.0 + 10.0 * tol
     m = net.input_dim
-    return _enumerate(net, np.zeros((0, m)), np.zeros(0), cap, tol, notes)
+    return _enumerate(net, np.zeros((0, m)), np.zeros(0), cap, tol, notes, bounds=bounds)
 
 
 def bounding_box(net: ReluNet, *, tol: float = DEFAULT_TOL) -> float:
@@ -708,12 +743,44 @@ def bounding_box(net: ReluNet, *, tol: float = DEFAULT_TOL) -> float:
         ``R^m`` (see the module docstring); ``2`` if there is none.
     """
     _check_net(net)
-    tol = _check_positive(tol, "tol", MIN_TOL)
+    _, tol = check_box_and_tol(None, tol)
     notes: list = []
-    return _auto_box(_pass_one(net, tol, notes), tol, notes)
+    n_neurons = sum(w.shape[0] for w in net.weights[:-1])
+    bounds = _Limits(limits.MAX_CELLS, Deadline(None), False, n_neurons)
+    return _auto_box(_pass_one(net, tol, notes, bounds), tol, notes)
 
 
-def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAULT_TOL) -> Regions:
+def _check_count(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError(f"{name}: expected an integer >= 1, found {value!r}")
+    return int(value)
+
+
+def check_box_and_tol(box, tol) -> tuple:
+    """Validate ``tol`` (``[MIN_TOL, MAX_TOL]``) and ``box`` (None, or within
+    ``[BOX_TOL_RATIO * tol, MAX_OFFSET]``); return them as floats."""
+    tol = _check_positive(tol, "tol", MIN_TOL)
+    if tol > MAX_TOL:
+        raise ValueError(
+            f"tol: expected a number <= {MAX_TOL:g}, found {tol!r}: tol is a numerical "
+            "threshold (cells and overlaps thinner than tol count as empty), not a modelling "
+            "choice; a larger one silently changes the verdicts")
+    if box is not None:
+        box = _check_positive(box, "box")
+        if box > MAX_OFFSET:
+            raise ValueError(f"box: expected a half-width <= {MAX_OFFSET:g} (the linear "
+                             f"programs cannot resolve larger boxes), found {box!r}")
+        if box < BOX_TOL_RATIO * tol:
+            raise ValueError(f"box: expected a half-width >= {BOX_TOL_RATIO:g} * tol = "
+                             f"{BOX_TOL_RATIO * tol:g} (no cell could be certified in a "
+                             f"smaller box), found {box!r}")
+    return box, tol
+
+
+def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAULT_TOL,
+                   max_cells: int = limits.MAX_CELLS, time_limit=None,
+                   progress=None) -> Regions:
     """Exact linear cells and merged regions of a ReLU / leaky-ReLU network, ``m <= 3``.
 
     Parameters
@@ -724,7 +791,17 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
         Half-width of the box ``[-box, box]^m``.  By default the box of
         :func:`bounding_box`, inside which the cell structure is that of all of ``R^m``.
     tol : float
-        Chebyshev-radius threshold (absolute, units of z), at least ``MIN_TOL = 1e-10``.
+        Chebyshev-radius threshold (absolute, units of z), in ``[MIN_TOL, MAX_TOL] = [1e-10,
+        1e-6]``.
+    max_cells : int
+        Stop with :class:`~exactid.errors.LimitExceeded` beyond this many cells (default
+        :data:`exactid.limits.MAX_CELLS`); the number of cells can grow exponentially with
+        depth.
+    time_limit : float, Deadline or None
+        Stop with :class:`~exactid.errors.LimitExceeded` after this many seconds (or at a
+        :class:`~exactid._progress.Deadline` shared with a caller).
+    progress : bool or None
+        A progress bar on stderr (None: only on a terminal).
 
     Returns
     -------
@@ -736,8 +813,11 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
     Raises
     ------
     ValueError
-        If ``net`` is not a ReluNet, or ``tol`` or ``box`` is not a positive finite number, or
-        (without ``box``) a hyperplane lies farther than ``MAX_OFFSET`` from the origin.
+        If ``net`` is not a ReluNet, ``tol`` or ``box`` is out of range (see
+        :func:`check_box_and_tol`), or (without ``box``) a hyperplane lies farther than
+        ``MAX_OFFSET`` from the origin.
+    LimitExceeded
+        More than ``max_cells`` cells, or the time limit reached.
     NotImplementedError
         If ``m > 3``.
 
@@ -749,14 +829,23 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
     (4, [0, 1, 1, 2])
     """
     _check_net(net)
-    tol = _check_positive(tol, "tol", MIN_TOL)
-    if box is not None:
-        box = _check_positive(box, "box")
+    box, tol = check_box_and_tol(box, tol)
+    max_cells = _check_count(max_cells, "max_cells")
+    deadline = Deadline.of(time_limit)
+    n_neurons = sum(w.shape[0] for w in net.weights[:-1])
+    bounds = _Limits(max_cells, deadline, progress, n_neurons)
+    try:
+        return _linear_regions(net, box, tol, bounds)
+    finally:
+        bounds.bar.close()
+
+
+def _linear_regions(net, box, tol, bounds) -> Regions:
     m = net.input_dim
     nb = 2 * m
     notes: list = []
     if box is None:
-        raw = _pass_one(net, tol, notes)
+        raw = _pass_one(net, tol, notes, bounds)
         box = _auto_box(raw, tol, notes)
         NB, dB = _box_rows(m, box)
         polys = [(w, np.vstack([w.N, NB]), np.concatenate([w.d, dB])) for w in raw]
@@ -764,7 +853,7 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
         NB, dB = _box_rows(m, box)
         # Any two points of the box are within its diameter 2 sqrt(m) box of each other.
         reach = 2.0 * np.sqrt(m) * box * (1.0 + 1e-12)
-        raw = _enumerate(net, NB, dB, 2.0 * box, tol, notes, reach)
+        raw = _enumerate(net, NB, dB, 2.0 * box, tol, notes, reach, bounds)
         # Box rows last, as in the automatic case.
         polys = [
             (w, np.vstack([w.N[nb:], w.N[:nb]]), np.concatenate([w.d[nb:], w.d[:nb]]))
@@ -772,6 +861,7 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
         ]
     work = []
     for w, N, d in polys:
+        bounds.deadline.check(f"certifying {len(polys)} cells")
         # The splitting may have certified a cell by a smaller inscribed ball: one LP per
         # final cell gives its Chebyshev ball in the box.
         x, r_lp, rc = _chebyshev(N, d, 2.0 * box)
@@ -799,7 +889,10 @@ def linear_regions(net: ReluNet, *, box: float | None = None, tol: float = DEFAU
             )
         )
     cells = tuple(cells)
-    regions = _merge(cells, net, box, tol, notes)
+    if not cells:
+        raise NumericalError(f"no linear cell of radius > tol = {tol:g} was found in the box "
+                             f"[-{box:g}, {box:g}]^{m}; use a larger box or a smaller tol")
+    regions = _merge(cells, net, box, tol, notes, bounds.deadline)
     return Regions(regions, cells, float(box), tol, tuple(dict.fromkeys(notes)))
 
 

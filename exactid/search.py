@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import limits
+from .errors import Interrupted, LimitExceeded
 from .models import GaussianMixture, LatentModel, ReluNet
 
 __all__ = [
@@ -209,15 +211,65 @@ class Family:
         set_(self, "negative_slope", float(slope))
 
     # -- grids -------------------------------------------------------------------------------
+    def n_weight_vectors(self) -> int:
+        """Number of weight vectors on the simplex grid, ``C(weight_steps + J - 1, J - 1)``."""
+        return math.comb(self.weight_steps + self.n_components - 1, self.n_components - 1)
+
     def weight_grid(self) -> np.ndarray:
         """All weight vectors on the simplex grid, shape (S, J), lexicographic order."""
-        steps, n_comp = self.weight_steps, self.n_components
-        rows = [c for c in itertools.product(range(steps + 1), repeat=n_comp) if sum(c) == steps]
-        return np.array(rows, dtype=float) / steps
+        self._check_count(self.n_weight_vectors(), limits.MAX_FAMILY_CONFIGURATIONS,
+                          "weight vectors to enumerate", "MAX_FAMILY_CONFIGURATIONS")
+        rows = list(_compositions(self.weight_steps, self.n_components))
+        return np.array(rows, dtype=float) / self.weight_steps
 
     def atoms(self) -> np.ndarray:
         """Component "atoms" (mean, variance): the product grid, shape (A, 2)."""
         return np.array(list(itertools.product(self.means, self.variances)), dtype=float)
+
+    def n_configurations(self, canonical: bool = True) -> int:
+        """Number of rows of :meth:`configurations`, computed without enumerating them."""
+        n_atoms = len(self.means) * len(self.variances)
+        if not canonical:
+            return self.n_weight_vectors() * n_atoms ** self.n_components
+        total = 0
+        for counts in _sorted_compositions(self.weight_steps, self.n_components):
+            size = 1
+            for count, run in _runs(counts):
+                if count != 0:  # a run of r equal non-zero counts: sorted atom r-tuples
+                    size *= math.comb(n_atoms + run - 1, run)
+            total += size
+        return total
+
+    def n_decoders(self, canonical: bool = True) -> int:
+        """Number of rows of :meth:`decoders`, computed without enumerating them."""
+        n_units = len(self.alphas) * len(self.betas) * len(self.biases)
+        if not canonical:
+            return n_units ** self.n_hidden
+        live = (len(self.alphas) - (0.0 in self.alphas)) * len(self.betas) * len(self.biases)
+        n_canonical_units = live + (0.0 in self.alphas)
+        return math.comb(n_canonical_units + self.n_hidden - 1, self.n_hidden)
+
+    def check_size(self, canonical: bool = True) -> None:
+        """Raise :class:`~exactid.errors.LimitExceeded` if enumerating the family would exceed
+        :data:`exactid.limits.MAX_FAMILY_CONFIGURATIONS` mixture configurations or
+        :data:`exactid.limits.MAX_FAMILY_DECODERS` decoders (checked by counting, before any
+        enumeration)."""
+        self._check_count(self.n_configurations(canonical), limits.MAX_FAMILY_CONFIGURATIONS,
+                          "mixture configurations to enumerate", "MAX_FAMILY_CONFIGURATIONS")
+        self._check_count(self.n_decoders(canonical), limits.MAX_FAMILY_DECODERS,
+                          "decoders to enumerate", "MAX_FAMILY_DECODERS")
+        # Orbit sizes and grid counts are 64-bit integers.
+        self._check_count(self.n_grid_points, 2**62, "grid points", "n_grid_points",
+                          "grid counts are 64-bit integers")
+
+    def _check_count(self, count: int, limit: int, what: str, name: str,
+                     reason: str = "") -> None:
+        if count > limit:
+            reason = reason or f"exactid.limits.{name}"
+            raise LimitExceeded(
+                f"family: n_components={self.n_components}, n_hidden={self.n_hidden}, "
+                f"weight_steps={self.weight_steps} give {count:.3g} {what}, more than the "
+                f"limit of {limit:.3g} ({reason}); use a smaller family", name)
 
     def configurations(self, canonical: bool = True):
         """Mixture configurations: J (weight, atom) pairs.
@@ -234,34 +286,47 @@ class Family:
         cfg_w : ndarray, shape (C, J)
         orbit : ndarray of int64, shape (C,)
             Number of grid points (weight vector, atom per component) each row stands for.
+
+        Raises
+        ------
+        LimitExceeded
+            If C would exceed :data:`exactid.limits.MAX_FAMILY_CONFIGURATIONS`.
         """
         key = ("configurations", canonical)
         if key in self._cache:
             return self._cache[key]
+        self.check_size(canonical)
         n_atoms = len(self.means) * len(self.variances)
         n_comp = self.n_components
         steps = self.weight_steps
         atoms_rows, w_rows, orbit = [], [], []
-        for counts in itertools.product(range(steps + 1), repeat=n_comp):
-            if sum(counts) != steps:
-                continue
-            for atoms in itertools.product(range(n_atoms), repeat=n_comp):
-                pairs = tuple(zip(counts, atoms))
-                if canonical:
-                    if any(c == 0 and a != 0 for c, a in pairs):
-                        continue
-                    if list(pairs) != sorted(pairs):
-                        continue
-                    n_zero = sum(1 for c, _ in pairs if c == 0)
+        if canonical:
+            # Sorted (count, atom) pairs, zero counts with atom 0, in lexicographic order
+            # (counts first): non-decreasing counts, and within a run of equal non-zero counts
+            # non-decreasing atoms.  Enumerated directly, so the cost is the output's size.
+            for counts in _sorted_compositions(steps, n_comp):
+                runs = _runs(counts)
+                choices = [[(0,) * run] if count == 0 else
+                           list(itertools.combinations_with_replacement(range(n_atoms), run))
+                           for count, run in runs]
+                n_zero = sum(run for count, run in runs if count == 0)
+                for parts in itertools.product(*choices):
+                    atoms = tuple(a for part in parts for a in part)
+                    pairs = tuple(zip(counts, atoms))
                     size = math.factorial(n_comp)
                     for mult in _multiplicities(pairs):
                         size //= math.factorial(mult)
                     orbit.append(size * n_atoms ** n_zero)
-                else:
+                    atoms_rows.append(atoms)
+                    w_rows.append([c / steps for c in counts])
+        else:
+            for counts in _compositions(steps, n_comp):
+                for atoms in itertools.product(range(n_atoms), repeat=n_comp):
                     orbit.append(1)
-                atoms_rows.append(atoms)
-                w_rows.append([c / steps for c in counts])
-        out = (np.array(atoms_rows, dtype=np.int64), np.array(w_rows, dtype=float),
+                    atoms_rows.append(atoms)
+                    w_rows.append([c / steps for c in counts])
+        out = (np.array(atoms_rows, dtype=np.int64).reshape(-1, n_comp),
+               np.array(w_rows, dtype=float).reshape(-1, n_comp),
                np.array(orbit, dtype=np.int64))
         self._cache[key] = out
         return out
@@ -280,28 +345,35 @@ class Family:
         -------
         decoders : ndarray, shape (D, 3, H)
         orbit : ndarray of int64, shape (D,)
+
+        Raises
+        ------
+        LimitExceeded
+            If D would exceed :data:`exactid.limits.MAX_FAMILY_DECODERS`.
         """
         key = ("decoders", canonical)
         if key in self._cache:
             return self._cache[key]
+        self.check_size(canonical)
         units = list(itertools.product(self.alphas, self.betas, self.biases))
         free = len(self.betas) * len(self.biases)
         rows, orbit = [], []
-        for combo in itertools.product(units, repeat=self.n_hidden):
-            if canonical:
-                if any(a == 0.0 and (b, c) != (self.betas[0], self.biases[0])
-                       for a, b, c in combo):
-                    continue
-                if list(combo) != sorted(combo):
-                    continue
+        if canonical:
+            # Sorted unit tuples in which a dead unit (alpha = 0) is (0, betas[0], biases[0]):
+            # combinations with replacement of the canonical units, in lexicographic order.
+            canonical_units = [u for u in units
+                               if u[0] != 0.0 or (u[1], u[2]) == (self.betas[0], self.biases[0])]
+            for combo in itertools.combinations_with_replacement(canonical_units, self.n_hidden):
                 size = math.factorial(self.n_hidden)
                 for mult in _multiplicities(combo):
                     size //= math.factorial(mult)
                 n_dead = sum(1 for a, _, _ in combo if a == 0.0)
                 orbit.append(size * free ** n_dead)
-            else:
+                rows.append(np.array(combo).T)
+        else:
+            for combo in itertools.product(units, repeat=self.n_hidden):
                 orbit.append(1)
-            rows.append(np.array(combo).T)
+                rows.append(np.array(combo).T)
         out = np.array(rows, dtype=float).reshape(-1, 3, self.n_hidden), np.array(
             orbit, dtype=np.int64)
         self._cache[key] = out
@@ -384,8 +456,10 @@ class Family:
         seed : int, numpy.random.Generator or None
         """
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        weights = self.weight_grid()
-        w = weights[rng.integers(len(weights))]
+        # The k-th weight vector of weight_grid() (lexicographic order), without enumerating.
+        k = int(rng.integers(self.n_weight_vectors()))
+        w = np.array(_unrank_composition(k, self.weight_steps, self.n_components),
+                     dtype=float) / self.weight_steps
         mu = rng.choice(self.means, self.n_components)
         var = rng.choice(self.variances, self.n_components)
         alpha = rng.choice(self.alphas, self.n_hidden)
@@ -403,6 +477,55 @@ class Family:
                 "variances": list(self.variances), "alphas": list(self.alphas),
                 "betas": list(self.betas), "biases": list(self.biases),
                 "noise_stds": list(self.noise_stds), "negative_slope": self.negative_slope}
+
+
+def _compositions(total: int, parts: int):
+    """Tuples of ``parts`` non-negative integers summing to ``total``, lexicographic order."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _sorted_compositions(total: int, parts: int, low: int = 0):
+    """Non-decreasing tuples of ``parts`` integers >= ``low`` summing to ``total``,
+    lexicographic order."""
+    if parts == 1:
+        if total >= low:
+            yield (total,)
+        return
+    for first in range(low, total // parts + 1):
+        for rest in _sorted_compositions(total - first, parts - 1, first):
+            yield (first, *rest)
+
+
+def _runs(values) -> list[tuple]:
+    """``[(value, run length), ...]`` of consecutive equal values."""
+    out: list = []
+    for v in values:
+        if out and out[-1][0] == v:
+            out[-1] = (v, out[-1][1] + 1)
+        else:
+            out.append((v, 1))
+    return out
+
+
+def _unrank_composition(k: int, total: int, parts: int) -> tuple:
+    """The ``k``-th tuple of :func:`_compositions` (0-based), without enumerating."""
+    out = []
+    for i in range(parts - 1):
+        left = parts - i - 1  # parts after this one
+        for c in range(total + 1):
+            count = math.comb(total - c + left - 1, left - 1)
+            if k < count:
+                out.append(c)
+                total -= c
+                break
+            k -= count
+    out.append(total)
+    return tuple(out)
 
 
 def _multiplicities(items) -> list[int]:
@@ -457,9 +580,14 @@ def quadrature_rule(reference: LatentModel, min_noise_std: float | None = None):
 
     # Start from cells at most MAX_CELL_SD noise sds wide; halve every cell on which a probe's
     # Kronrod and Gauss results differ by more than its share of RULE_TOL.
+    counts = np.maximum(1, np.ceil(np.diff(points) / (MAX_CELL_SD * sigma))).astype(np.int64)
+    if counts.sum() > MAX_RULE_CELLS:
+        raise LimitExceeded(
+            f"family: the smallest noise sd {sigma:g} needs {counts.sum()} initial quadrature "
+            f"cells over the reference's window [{x_min:.6g}, {x_max:.6g}], more than "
+            f"{MAX_RULE_CELLS}; use larger noise_stds", "MAX_RULE_CELLS")
     edges = [points[0]]
-    for a, b in zip(points[:-1], points[1:]):
-        n = max(1, int(np.ceil((b - a) / (MAX_CELL_SD * sigma))))
+    for a, b, n in zip(points[:-1], points[1:], counts):
         edges.extend(np.linspace(a, b, n + 1)[1:])
     lo, hi = np.asarray(edges[:-1]), np.asarray(edges[1:])
     done_lo, done_hi = [], []
@@ -701,7 +829,8 @@ def _nodes(family, ref_model, data):
 def grid_search(family: Family | None = None, reference=None, *, data=None,
                 tol: float = DEFAULT_TOL,
                 canonical: bool = True, progress: bool = False, crosscheck: int = 16,
-                keep: int = KEEP_PER_DECODER, equivalence_atol: float = 1e-9) -> SearchResult:
+                keep: int = KEEP_PER_DECODER, equivalence_atol: float = 1e-9,
+                max_minimizers: int = limits.MAX_MINIMIZERS) -> SearchResult:
     """Exhaustive search of the NLL over every point of ``family``.
 
     Parameters
@@ -727,22 +856,41 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
         Best points kept per decoder before re-running it in full.
     equivalence_atol : float
         Tolerance of :func:`exactid.equivalence.models_equivalent`.
+    max_minimizers : int
+        Refuse (:class:`~exactid.errors.LimitExceeded`) to list more grid points within
+        ``tol`` of the minimum than this (default :data:`exactid.limits.MAX_MINIMIZERS`): a
+        tolerance that admits more is almost always a mistake, and classifying them all would
+        take hours.
 
     Returns
     -------
     SearchResult
 
-    Notes
-    -----
-    Ctrl-C stops the search between chunks; the result then has ``interrupted = True`` and
-    covers only the decoders done so far.
+    Raises
+    ------
+    exactid.errors.Interrupted
+        On Ctrl-C, between chunks of decoders (about a second).  It is a
+        :class:`KeyboardInterrupt`, so the caller stops as for any Ctrl-C; its ``partial``
+        attribute holds the incomplete result (``interrupted = True``, only the decoders done
+        so far, no classification), which must not be read as a search result.
+    LimitExceeded
+        If the family is too large to enumerate (:meth:`Family.check_size`), or more than
+        ``max_minimizers`` points lie within ``tol`` of the minimum.
     """
     from . import _search_kernels as kern
 
     family = Family() if family is None else family
     _check_inputs(family, reference, data)
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
+    if isinstance(tol, bool) or not (isinstance(tol, (int, float)) and np.isfinite(tol)
+                                     and tol >= 0):
         raise ValueError(f"tol: expected a finite number >= 0, found {tol!r}")
+    for name, value, low in (("max_minimizers", max_minimizers, 1), ("keep", keep, 1),
+                             ("crosscheck", crosscheck, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name}: expected an integer >= {low}, found {value!r}")
+    if not isinstance(progress, bool):
+        raise ValueError(f"progress: expected True or False, found {progress!r}")
+    family.check_size(canonical)
     ref_model = _reference_model(reference)
     if ref_model is not None and (ref_model.latent_dim != 1 or ref_model.observed_dim != 1):
         raise NotImplementedError("grid_search: only m = n = 1 models are supported")
@@ -782,22 +930,31 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
                 bar.update(done, done * n_cfg * n_real_nodes / max(elapsed, 1e-9))
     except KeyboardInterrupt:
         interrupted = True
-        if progress:
-            sys.stderr.write("\ngrid search interrupted: reporting the part of the grid done\n")
     elapsed = time.perf_counter() - start
     n_evaluated = done * n_cfg
+    if interrupted:
+        # Never a result: the partial search travels only inside the exception.
+        finite = best_obj[np.isfinite(best_obj)]
+        partial = SearchResult(
+            minimum=float(finite.min()) if finite.size else float("inf"), minimizers=[],
+            tol=float(tol), n_grid_points=family.n_grid_points if canonical else total_points,
+            n_evaluated=n_evaluated, n_nodes=n_real_nodes, elapsed=elapsed,
+            throughput=n_evaluated * n_real_nodes / max(elapsed, 1e-9), certified=False,
+            max_error=0.0, interrupted=True)
+        raise Interrupted(f"grid search stopped after {done} of {n_dec * n_sigma} decoders "
+                          f"({n_evaluated:,} of {total_points:,} evaluated points); no result",
+                          partial=partial)
 
     minimum = float(best_obj.min())
-    if not np.isfinite(minimum):
-        # Nothing finite was evaluated (interrupted before the first chunk ended).
-        return SearchResult(minimum=minimum, minimizers=[], tol=float(tol),
-                            n_grid_points=family.n_grid_points if canonical else total_points,
-                            n_evaluated=n_evaluated, n_nodes=n_real_nodes, elapsed=elapsed,
-                            throughput=0.0, certified=False, max_error=0.0,
-                            interrupted=interrupted)
     # Decoders whose unkept points might still be minimizers: re-run them in full.
     boundary = minimum + tol
-    for s, d in zip(*np.nonzero(rest < boundary + _max_finite(best_err))):
+    rerun = list(zip(*np.nonzero(rest < boundary + _max_finite(best_err))))
+    if len(rerun) * n_cfg > 10 * max_minimizers:
+        raise LimitExceeded(
+            f"tol: {len(rerun)} decoders have all their {keep} best configurations within "
+            f"tol = {tol:g} of the minimum, i.e. more than max_minimizers = {max_minimizers} "
+            "global minimizers; use a smaller tol", "MAX_MINIMIZERS")
+    for s, d in rerun:
         full = _rerun_decoder(kern, family, decoders, d, family.noise_stds[s], atom_mu, atom_var,
                               x, w_main, w_check, n_edge, tail_coef, cfg_atoms, cfg_w, cfg_logw)
         best_obj_d, best_err_d, best_idx_d = full
@@ -821,6 +978,10 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
                          int(dec_orbit[d] * cfg_orbit[c]))
 
     inside = np.nonzero((flat_obj <= boundary) & (flat_idx >= 0))[0]
+    if inside.size > max_minimizers:
+        raise LimitExceeded(
+            f"tol: {inside.size} grid points lie within tol = {tol:g} of the minimum, more than "
+            f"max_minimizers = {max_minimizers}; use a smaller tol", "MAX_MINIMIZERS")
     minimizers = [candidate(k) for k in inside]
     max_err_min = float(flat_err[inside].max()) if inside.size else 0.0
     # Certified when no point's error interval straddles the boundary.

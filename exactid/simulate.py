@@ -24,8 +24,8 @@ import numpy as np
 from .injectivity import injectivity_1d
 from .search import DEFAULT_TOL, Family, FamilyPoint, grid_search
 
-__all__ = ["study_record", "run_study", "summarize", "finite_sample_study", "DEFAULT_MODELS",
-           "FULL_MODELS"]
+__all__ = ["study_record", "run_study", "summarize", "finite_sample_study", "study_families",
+           "study_payload", "resume_records", "DEFAULT_MODELS", "FULL_MODELS"]
 
 #: At most this many global minimizers and near-ties are listed per record (all are counted).
 MAX_LISTED = 50
@@ -176,12 +176,28 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
     }
 
 
+def study_families(components, family_kwargs: dict | None = None) -> dict:
+    """``{J: Family(n_components=J, **family_kwargs)}``, each checked for size before any work
+    (:meth:`exactid.search.Family.check_size`)."""
+    families = {}
+    for J in dict.fromkeys(components):
+        family = Family(n_components=J, **(family_kwargs or {}))
+        family.check_size()
+        families[J] = family
+    return families
+
+
 def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), *,
               family_kwargs: dict | None = None, tol: float = DEFAULT_TOL, progress: bool = True,
-              truth_decoder: dict | None = None, log=None) -> list[dict]:
+              truth_decoder: dict | None = None, log=None, start: int = 0,
+              on_record=None) -> list[dict]:
     """Run :func:`study_record` for ``n_models`` models.
 
     Model ``i`` uses seed ``seed + i`` and ``J = components[i % len(components)]``.
+
+    Ctrl-C stops the study (the :class:`KeyboardInterrupt` propagates); only models whose
+    search and classification finished have records, and ``on_record`` has seen each of them,
+    so a caller can keep them and resume with ``start``.
 
     Parameters
     ----------
@@ -198,16 +214,21 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
         still drawn at random), e.g. |z| to violate (F2) on purpose.
     log : file-like, optional
         Default ``sys.stderr`` (looked up at call time).
+    start : int
+        Skip models ``0 .. start - 1`` (already done, e.g. in an interrupted run).
+    on_record : callable, optional
+        Called with each record as soon as it is complete.
 
     Returns
     -------
     list of dict
+        The records of models ``start .. n_models - 1``.
     """
     log = sys.stderr if log is None else log
     records = []
-    families = {J: Family(n_components=J, **(family_kwargs or {})) for J in set(components)}
-    start = time.perf_counter()
-    for i in range(n_models):
+    families = study_families(components, family_kwargs)
+    t_start = time.perf_counter()
+    for i in range(start, n_models):
         J = components[i % len(components)]
         truth = None
         if truth_decoder is not None:
@@ -219,6 +240,8 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
             families[J].canonical(truth)  # raises if the decoder is not on the grid
         record = study_record(seed + i, J, families[J], tol=tol, truth=truth)
         records.append(record)
+        if on_record is not None:
+            on_record(record)
         if progress:
             flag = "  <-- CONTRADICTS THE THEORY" if record["contradiction"] else ""
             log.write(
@@ -226,8 +249,55 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
                 f"F2={record['f_weakly_injective']!s:5} F4={record['f_injective']!s:5}  minimizers={record['n_global_minimizers']:3d}  "
                 f"all equivalent={record['all_minimizers_equivalent']!s:5}  gap="
                 f"{_fmt_gap(record)}  {record['elapsed']:.1f} s "
-                f"(total {time.perf_counter() - start:.0f} s){flag}\n")
+                f"(total {time.perf_counter() - t_start:.0f} s){flag}\n")
             log.flush()
+    return records
+
+
+#: Keys of a study file's header that must match for ``--resume``.
+HEADER_KEYS = ("study", "seed", "models", "components", "decoder", "tol")
+
+
+def study_payload(header: dict, records: list[dict], n_models: int) -> dict:
+    """The JSON document of a (possibly unfinished) study: the header, ``status``
+    (``"complete"`` or ``"partial"``), ``completed`` (number of records) and the records.
+    Only finished models have records: a partial file never holds a partial search."""
+    status = "complete" if len(records) == n_models else "partial"
+    return {**header, "status": status, "completed": len(records), "records": records}
+
+
+def resume_records(path: str, header: dict) -> list[dict]:
+    """The records of an unfinished study file written with the same ``header``.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a study file, was written with other arguments (the message names
+        the first difference), or its records are not the models ``0 .. k-1`` of this study.
+    """
+    import json
+
+    from . import limits
+    from ._files import read_bytes
+
+    raw = read_bytes(path, limits.MAX_JSON_BYTES, "study file")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"--resume: {path}: not a study file ({exc})") from None
+    if not isinstance(data, dict) or data.get("status") not in ("partial", "complete") \
+            or not isinstance(data.get("records"), list):
+        raise ValueError(f"--resume: {path}: not a study file written by exactid simulate")
+    for key in HEADER_KEYS:
+        if data.get(key) != header[key]:
+            raise ValueError(f"--resume: {path} was written with {key} = {data.get(key)!r}, "
+                             f"not {header[key]!r}; use the same arguments or another file")
+    records = data["records"]
+    for i, record in enumerate(records):
+        if not isinstance(record, dict) or record.get("seed") != header["seed"] + i:
+            raise ValueError(f"--resume: {path}: record {i} is not model {i} of this study")
+    if len(records) > header["models"]:
+        raise ValueError(f"--resume: {path} holds {len(records)} records, more than --models")
     return records
 
 

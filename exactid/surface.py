@@ -24,6 +24,7 @@ import numpy as np
 
 from ._validation import as_float_array
 from .divergence import cross_entropy, sample_nll
+from .errors import NumericalError
 from .models import LatentModel
 from .parameters import canonical_name, get_parameter, set_parameters
 
@@ -159,12 +160,18 @@ def _evaluator(truth: LatentModel, data, tol: float):
 
 def _candidates(base: LatentModel, names: list[str], points: list[tuple], labels: list[str]):
     """Build (and so validate) every candidate before any expensive evaluation."""
+    from .density import check_supported
+
     out = []
     for point, label in zip(points, labels):
         try:
-            out.append(set_parameters(base, dict(zip(names, point))))
+            candidate = set_parameters(base, dict(zip(names, point)))
+            # The engine's supported range, before any quadrature (a value such as a weight
+            # of 1e200 is refused here, not turned into NaN later).
+            candidate.derived("density_range", check_supported)
         except ValueError as exc:
-            raise ValueError(f"{label}: invalid parameter value ({exc})") from None
+            raise type(exc)(f"{label}: invalid parameter value ({exc})") from None
+        out.append(candidate)
     return out
 
 
@@ -185,6 +192,9 @@ def _evaluate(evaluate, candidates: list, progress) -> tuple[np.ndarray, np.ndar
     error = np.empty(total)
     for i in range(total):
         objective[i], error[i] = evaluate(candidates[i])
+        if not (np.isfinite(objective[i]) and np.isfinite(error[i])):
+            raise NumericalError(f"slice point {i}: non-finite NLL {objective[i]!r} (error "
+                                 f"{error[i]!r}); no minimum is reported over it")
         candidates[i] = None  # release the candidate's cached pieces
         if progress is not None:
             progress(i + 1, total)

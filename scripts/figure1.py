@@ -120,4 +120,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from exactid._run import run_command
+
+    # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
+    sys.exit(run_command("scripts/figure1.py", "", lambda _: main() or 0, None))

@@ -241,7 +241,7 @@ def vade_checks(rep: Report) -> None:
     from vade_check.metrics import dist_aff_l2, pushforward
     from vade_check.plotting import plot_latents
     from vade_check.study import format_table
-    from vade_check.train import TrainConfig
+    from vade_check.training import TrainConfig
 
     print("\nPinwheel stability study: 5 VaDE runs and 5 VAE runs (seeds 0-4), 5000 samples, "
           "15 + 20 epochs")
@@ -268,4 +268,7 @@ def vade_checks(rep: Report) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from exactid._run import run_command
+
+    # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
+    sys.exit(run_command("scripts/reproduce.py", "", lambda _: main() or 0, None))

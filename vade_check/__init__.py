@@ -11,8 +11,8 @@ from .data import DATASETS, Dataset, make_dataset, nonstationary, parallelograms
 from .metrics import dist_aff_l2, l2_distance, mcc, strong_mcc, weak_mcc
 from .study import StabilityResult, format_table, run_stability
 
-_LAZY = {"train": "train", "TrainConfig": "train", "TrainResult": "train",
-         "NonFiniteLossError": "train", "check_decoder": "decoder_check"}
+_LAZY = {"train": "training", "TrainConfig": "training", "TrainResult": "training",
+         "NonFiniteLossError": "training", "check_decoder": "decoder_check"}
 
 __all__ = [
     "__version__",

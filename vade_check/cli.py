@@ -10,9 +10,11 @@ import argparse
 import os
 import sys
 
+from exactid._run import EXIT_FAILED, EXIT_OK, run_command
 from exactid._version import __version__
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: Largest data set trained on (the trainer holds it in memory several times).
+MAX_SAMPLES = 10**7
 DATASETS = ("pinwheel", "parallelograms1", "parallelograms2", "parallelograms3", "tcl")
 
 
@@ -39,29 +41,42 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _check_figure_dir(path: str) -> None:
+def _check_figure_dir(path: str, names) -> None:
+    """The figure directory exists or can be created, and every figure in it can be written
+    (checked for real, before any training)."""
+    from exactid._files import check_output
+
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"--figure-dir: {path!r} exists and is not a directory")
     parent = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise ValueError(f"--figure-dir: {path!r} cannot be created or written")
+    if not os.path.isdir(parent):
+        raise ValueError(f"--figure-dir: {path!r} cannot be created (no directory {parent!r})")
+    if os.path.isdir(path):
+        for name in names:
+            check_output(os.path.join(path, name), "--figure-dir")
+    else:
+        check_output(os.path.join(parent, os.path.basename(os.path.abspath(path))),
+                     "--figure-dir")
 
 
 def _cmd_stability(args) -> int:
-    from exactid.cli import _check_json_destination, _write_json_atomically
+    from exactid._files import atomic_write, check_output, to_json
 
+    if args.samples > MAX_SAMPLES:
+        raise ValueError(f"--samples: expected at most {MAX_SAMPLES}, found {args.samples}")
+    models = [args.model] + (["vae"] if args.baseline and args.model != "vae" else [])
+    figure_names = [f"stability_{args.dataset}_{model}.png" for model in models]
     if args.json:
-        _check_json_destination(args.json)
+        check_output(args.json, "--json")
     if args.figure_dir:
-        _check_figure_dir(args.figure_dir)
+        _check_figure_dir(args.figure_dir, figure_names)
     from .data import make_dataset
     from .plotting import plot_latents
     from .study import format_table, run_stability
-    from .train import NonFiniteLossError, TrainConfig, resolve_device
+    from .training import NonFiniteLossError, TrainConfig, resolve_device
 
     resolve_device(args.device)
     dataset = make_dataset(args.dataset, n_samples=args.samples, seed=args.data_seed)
-    models = [args.model] + (["vae"] if args.baseline and args.model != "vae" else [])
     results = []
     for model in models:
         config = TrainConfig(model=model, pretrain_epochs=args.pretrain_epochs,
@@ -77,9 +92,6 @@ def _cmd_stability(args) -> int:
         except NonFiniteLossError as exc:
             print(f"vade-check stability: {model}: {exc}; nothing written", file=sys.stderr)
             return EXIT_FAILED
-        except KeyboardInterrupt:
-            print("vade-check stability: interrupted; nothing written", file=sys.stderr)
-            return 130
     print(format_table(results))
     if args.check_decoder:
         for res in results:
@@ -101,7 +113,7 @@ def _cmd_stability(args) -> int:
         if rest:
             payload["baseline"] = rest[0].to_dict()
         payload["figures"] = figures
-        _write_json_atomically(args.json, payload)
+        atomic_write(args.json, to_json(payload, indent=1), "--json")
     for path in figures:
         print(f"figure written to {path}")
     if args.json:
@@ -155,11 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    try:
-        return args.func(args)
-    except (ValueError, OSError) as exc:
-        print(f"vade-check {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_command("vade-check", args.command, args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

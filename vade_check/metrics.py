@@ -425,7 +425,12 @@ def _fit_cca(x: np.ndarray, y: np.ndarray, k: int) -> CCAResult:
     xc[:, np.ptp(x, axis=0) == 0] = 0.0
     yc[:, np.ptp(y, axis=0) == 0] = 0.0
     # Standardise the columns: CCA is invariant to it, and it makes the relative ridge treat
-    # a column measured in small units like any other.
+    # a column measured in small units like any other.  Each column is first scaled by a power
+    # of two (exact), so that its variance can neither overflow nor underflow (columns of size
+    # 1e300 or 1e-300 give the same result as columns of size 1).
+    ex = np.frexp(np.where(np.abs(xc).max(axis=0) > 0, np.abs(xc).max(axis=0), 1.0))[1]
+    ey = np.frexp(np.where(np.abs(yc).max(axis=0) > 0, np.abs(yc).max(axis=0), 1.0))[1]
+    xc, yc = np.ldexp(xc, -ex), np.ldexp(yc, -ey)
     sx, sy = xc.std(axis=0), yc.std(axis=0)
     sx[sx == 0] = 1.0
     sy[sy == 0] = 1.0
@@ -443,8 +448,8 @@ def _fit_cca(x: np.ndarray, y: np.ndarray, k: int) -> CCAResult:
     a, b = a * sign, b * sign
     return CCAResult(
         correlations=_readonly(np.clip(s[:k], 0.0, 1.0)),
-        x_weights=_readonly(a / sx[:, None]),
-        y_weights=_readonly(b / sy[:, None]),
+        x_weights=_readonly(np.ldexp(a / sx[:, None], -ex[:, None])),
+        y_weights=_readonly(np.ldexp(b / sy[:, None], -ey[:, None])),
         x_mean=_readonly(mx),
         y_mean=_readonly(my),
     )
@@ -500,11 +505,24 @@ def _mix(g: GaussianMixture) -> _Mix:
     return _Mix(g.weights, g.means, g.covs)
 
 
+#: Largest |mean| and covariance scale accepted by the L2 metrics: their closed forms square
+#: differences of means, which must stay finite.
+MAX_GMM_SCALE = 1e100
+
+
 def _check_gmm(g, name: str) -> GaussianMixture:
     if not isinstance(g, GaussianMixture):
         raise ValueError(
             f"{name}: expected an exactid.GaussianMixture, found {type(g).__name__}"
         )
+    top = float(np.abs(g.means).max())
+    if top > MAX_GMM_SCALE:
+        raise ValueError(f"{name}: means of magnitude up to {top:.3g}; the L2 metrics support "
+                         f"|mean| <= {MAX_GMM_SCALE:g} (shift or rescale the mixtures)")
+    scale = float(np.abs(g.covs).max())
+    if scale > MAX_GMM_SCALE ** 2:
+        raise ValueError(f"{name}: covariance entries of magnitude {scale:.3g}; the L2 metrics "
+                         f"support entries up to {MAX_GMM_SCALE ** 2:g}")
     return g
 
 

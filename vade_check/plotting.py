@@ -27,9 +27,9 @@ def plot_latents(result, path, *, max_points: int = 3000) -> None:
     max_points : int
         Points drawn per panel (a fixed subsample, the same rows in every panel).
     """
-    from exactid.plotting import _pyplot, _save_atomically
+    from exactid.plotting import pyplot, save_figure
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = np.asarray(result.labels)
     n = len(labels)
     rows = np.random.default_rng(0).permutation(n)[:max_points]
@@ -55,4 +55,4 @@ def plot_latents(result, path, *, max_points: int = 3000) -> None:
                  f"(colours: true clusters; ellipses: {mixture}, 2 sd)",
                  fontsize=10)
     fig.tight_layout()
-    _save_atomically(fig, path)
+    save_figure(fig, path)

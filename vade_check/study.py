@@ -101,7 +101,7 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
         At least 2.
     seed : int
         Run r uses seed ``seed + r``.
-    config : vade_check.train.TrainConfig, optional
+    config : vade_check.training.TrainConfig, optional
     check_decoder : bool
         Add :func:`vade_check.decoder_check.check_decoder` of every trained decoder.
     progress : bool
@@ -116,7 +116,7 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
     from .data import Dataset
     from .decoder_check import check_decoder as check
     from .metrics import MAX_PAPER_COMPONENTS, dist_aff_l2, strong_mcc, weak_mcc
-    from .train import TrainConfig, fit_gmm, train
+    from .training import TrainConfig, fit_gmm, train
 
     if not isinstance(dataset, Dataset):
         raise ValueError(f"dataset: expected a vade_check.data.Dataset, "

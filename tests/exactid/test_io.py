@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -484,16 +485,19 @@ def test_save_validates_argument_type(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def failing_dump(obj, fp, **kwargs):
-    fp.write('{"prior": {"weights": [0.2,')
-    fp.flush()
-    raise RuntimeError("disk full")
+_real_write = os.write
+
+
+def failing_write(fd, data):
+    """Write part of the bytes, then fail as a full disk does."""
+    _real_write(fd, bytes(data[: max(1, len(data) // 2)]))
+    raise OSError(28, "No space left on device (disk full)")
 
 
 def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(json, "dump", failing_dump)
+    monkeypatch.setattr(os, "write", failing_write)
     path = tmp_path / "model.json"
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(OSError, match="disk full"):
         save_model(model_1d(), path)
     assert not path.exists()
     assert list(tmp_path.iterdir()) == []
@@ -503,8 +507,8 @@ def test_failed_save_keeps_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "net.json"
     save_net(leaky_net(), path)
     before = path.read_bytes()
-    monkeypatch.setattr(json, "dump", failing_dump)
-    with pytest.raises(RuntimeError, match="disk full"):
+    monkeypatch.setattr(os, "write", failing_write)
+    with pytest.raises(OSError, match="disk full"):
         save_net(ReluNet([[[1.0]]], [[0.0]]), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]

@@ -519,7 +519,7 @@ def test_evaluate_pattern():
 def test_public_api():
     assert set(regions_nd.__all__) == {
         "Cell", "Region", "Regions", "bounding_box", "linear_regions", "evaluate_pattern",
-        "cell_vertices",
+        "cell_vertices", "check_box_and_tol",
     }
 
 

@@ -35,6 +35,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exactid.errors import Interrupted
 from exactid import (
     GaussianMixture,
     LatentModel,
@@ -524,12 +525,17 @@ def _interrupt_on_call(monkeypatch, which: int):
     return calls
 
 
-def test_interrupted_search_reports_partial_result(monkeypatch):
+def test_interrupted_search_raises_with_partial_result(monkeypatch):
+    """Ctrl-C never returns a partial search as a result: it raises Interrupted (a
+    KeyboardInterrupt), which carries the incomplete result for a caller that asks."""
     family = Family(**FAM_EQ)  # 144 decoders: several chunks when not reduced
     truth = family.random_point(0)
     full = grid_search(family, truth, canonical=False, tol=1e-9, crosscheck=0)
     calls = _interrupt_on_call(monkeypatch, 2)
-    result = grid_search(family, truth, canonical=False, tol=1e-9, crosscheck=0)
+    with pytest.raises(Interrupted) as excinfo:
+        grid_search(family, truth, canonical=False, tol=1e-9, crosscheck=0)
+    assert isinstance(excinfo.value, KeyboardInterrupt)
+    result = excinfo.value.partial
     assert len(calls) >= 2
     assert isinstance(result, SearchResult)
     assert result.interrupted is True
@@ -544,8 +550,9 @@ def test_interrupted_search_reports_partial_result(monkeypatch):
 def test_interrupted_before_first_chunk(monkeypatch):
     family = Family(**FAM_EQ)
     _interrupt_on_call(monkeypatch, 1)
-    result = grid_search(family, family.random_point(0), canonical=False, tol=1e-9,
-                         crosscheck=0)
+    with pytest.raises(Interrupted) as excinfo:
+        grid_search(family, family.random_point(0), canonical=False, tol=1e-9, crosscheck=0)
+    result = excinfo.value.partial
     assert result.interrupted and not result.certified
     assert result.n_evaluated == 0 and result.minimizers == []
 

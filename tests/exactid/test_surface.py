@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from exactid import GaussianMixture, LatentModel, ReluNet, cross_entropy, kl_divergence, sample_nll
 from exactid.parameters import get_parameter, parameter_names, set_parameter, set_parameters
-from exactid.plotting import _save_atomically, plot_nll_slice_2d, plot_nll_slices
+from exactid.plotting import plot_nll_slice_2d, plot_nll_slices, save_figure
 from exactid.surface import Slice1D, Slice2D, default_range, nll_slice, nll_slice_2d
 
 from .strategies import models_1d
@@ -335,15 +335,15 @@ def test_plot_nll_slice_2d(truth, tmp_path):
     assert_png(tmp_path / "line.png")
 
 
-def test_save_atomically_keeps_old_file_on_failure(tmp_path):
-    from exactid.plotting import _pyplot
+def test_save_figure_keeps_old_file_on_failure(tmp_path):
+    from exactid.plotting import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     path = tmp_path / "figure.unknownformat"
     path.write_bytes(b"old")
     fig = plt.figure()
     with pytest.raises(ValueError, match="unknownformat"):
-        _save_atomically(fig, path)
+        save_figure(fig, path)
     assert path.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["figure.unknownformat"]
     assert not plt.get_fignums()  # the figure was closed

@@ -11,7 +11,7 @@ from vade_check.cli import main
 from vade_check.data import make_dataset
 from vade_check.metrics import dist_aff_l2, strong_mcc, weak_mcc
 from vade_check.study import PAPER, format_table, run_stability
-from vade_check.train import TrainConfig
+from vade_check.training import TrainConfig
 
 TINY = dict(encoder_hidden=(8, 16, 8), decoder_hidden=(8, 16, 16), batch_size=50,
             pretrain_epochs=2, epochs=3, device="cpu")

@@ -9,7 +9,7 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from vade_check.model import LOG_VAR_MAX, LOG_VAR_MIN, GMMPrior, ModelConfig, VaDE, mlp
-from vade_check.train import NonFiniteLossError, TrainConfig, fit_gmm, resolve_device, train
+from vade_check.training import NonFiniteLossError, TrainConfig, fit_gmm, resolve_device, train
 
 TINY = dict(encoder_hidden=(8, 16, 8), decoder_hidden=(8, 16, 16), batch_size=50,
             device="cpu")

@@ -91,14 +91,25 @@ class TrainConfig:
                              f"found {self.n_components!r}")
         for name in ("lr", "pretrain_lr"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{name}: expected a positive number, found {value!r}")
+            if value > MAX_LR:
+                raise ValueError(f"{name}: expected a positive number <= {MAX_LR:g}, found "
+                                 f"{value!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["encoder_hidden"], d["decoder_hidden"] = list(self.encoder_hidden), list(
             self.decoder_hidden)
         return d
+
+
+#: Largest accepted learning rate (Adam keeps its state in float32; any useful rate is far
+#: below this).
+MAX_LR = 10.0
+#: Devices the trainer runs on.
+SUPPORTED_DEVICES = ("cpu", "cuda", "mps")
 
 
 @dataclass
@@ -143,8 +154,13 @@ def resolve_device(device: str | None) -> torch.device:
     except (RuntimeError, TypeError):
         raise ValueError(f"device: expected a torch device name such as 'cpu' or 'cuda', "
                          f"found {device!r}") from None
+    if dev.type not in SUPPORTED_DEVICES:
+        raise ValueError(f"device: expected one of {', '.join(SUPPORTED_DEVICES)}, found "
+                         f"{device!r}")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device: {device!r} requested but CUDA is not available")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device: {device!r} requested but MPS is not available")
     return dev
 
 
@@ -301,6 +317,10 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
         raise ValueError(f"config: expected a TrainConfig, found {type(config).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, found {seed!r}")
+    if n_clusters is not None and (isinstance(n_clusters, bool)
+                                   or not isinstance(n_clusters, (int, np.integer))
+                                   or n_clusters < 1):
+        raise ValueError(f"n_clusters: expected None or an integer >= 1, found {n_clusters!r}")
     x_np = _as_data(x)
     n_comp = config.n_components or n_clusters or 1
     device = resolve_device(config.device)
