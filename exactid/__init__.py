@@ -1,28 +1,50 @@
 """exactid: exact likelihoods of Gaussian-mixture priors pushed through ReLU networks.
 
+The package face: the public API, re-exported from the subpackages, which follow the data
+flow (see ARCHITECTURE.md):
+
+* :mod:`exactid.models` -- :class:`GaussianMixture`, :class:`ReluNet`, :class:`LatentModel`;
+* :mod:`exactid.regions` -- the linear pieces (1-D) and cells (m <= 3) of a network;
+* :mod:`exactid.density` -- the exact law of x: log density and atoms;
+* :mod:`exactid.divergence` -- NLL, cross-entropy, KL by quadrature over x; GMM L2 algebra;
+* :mod:`exactid.identifiability` -- symmetries, equivalence, equality of laws, injectivity;
+* :mod:`exactid.search` -- likelihood surfaces, the exhaustive search, the J.3.1 study;
+* :mod:`exactid.counterexamples` -- the paper's constructions, verified;
+* :mod:`exactid.io`, :mod:`exactid.parameters`, :mod:`exactid.plotting`,
+  :mod:`exactid.reference`, :mod:`exactid.cli`.
+
 Importing the package is cheap (NumPy only); the numba kernels compile on first use, so
 ``exactid --version`` stays fast.
 """
 
+from . import moved
 from ._version import __version__
 from .density import atoms, log_pdf, log_pdf_numpy, pdf
 from .divergence import cross_entropy, kl_divergence, sample_nll
-from .equivalence import (
+from .identifiability import (
     Equivalence,
+    InjectivityReport,
     affine_maps,
     affine_reparametrize,
+    check_injectivity,
+    injectivity_1d,
     models_equivalent,
     same_distribution,
 )
-from .injectivity import injectivity_1d
-from .injectivity_nd import InjectivityReport, check_injectivity
 from .io import ModelFileError, load_model, load_net, load_net_any, save_model, save_net
 from .models import GaussianMixture, LatentModel, ReluNet
 from .parameters import get_parameter, parameter_names, set_parameter
-from .regions import Pieces1D, pieces_1d
-from .regions_nd import linear_regions
-from .search import Family, FamilyPoint, SearchResult, grid_search
-from .surface import Slice1D, Slice2D, nll_slice, nll_slice_2d
+from .regions import Pieces1D, linear_regions, pieces_1d
+from .search import (
+    Family,
+    FamilyPoint,
+    SearchResult,
+    Slice1D,
+    Slice2D,
+    grid_search,
+    nll_slice,
+    nll_slice_2d,
+)
 
 __all__ = [
     "__version__",
@@ -65,3 +87,6 @@ __all__ = [
     "linear_regions",
     "load_net_any",
 ]
+
+# Old module paths (exactid.equivalence, exactid.surface, ...) keep importing, with a warning.
+moved.install()

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_shape
+from .validation import (
+    as_float_array,
+    as_generator,
+    check_integer,
+    check_shape,
+    readonly,
+)
 
-__all__ = ["GaussianMixture", "ReluNet", "LatentModel"]
+__all__ = ["GaussianMixture", "ReluNet", "LatentModel", "register_engine"]
 
 #: Tolerance on ``sum(weights) - 1`` before renormalisation (the weights are then divided by
 #: their sum, so the stored weights sum to 1 up to rounding).
@@ -24,17 +30,24 @@ SYMMETRY_RTOL = 1e-12
 MAX_COV = 1e300
 
 
-def _readonly(arr: np.ndarray) -> np.ndarray:
-    arr.setflags(write=False)
-    return arr
+#: Engines of the higher layers behind the convenience methods of :class:`LatentModel`
+#: (``log_pdf``, ``atoms``, ``density_pieces``), registered by :mod:`exactid.density` and
+#: :mod:`exactid.regions` when they are imported (``import exactid`` imports both).  This keeps
+#: the dependency one-way: this module imports nothing above it, the engines register here.
+ENGINES: dict = {}
 
 
-def _as_generator(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, (int, np.integer)):
-        return np.random.default_rng(seed)
-    raise ValueError(f"seed: expected an int, None or numpy.random.Generator, found {seed!r}")
+def register_engine(name: str, function) -> None:
+    """Make ``function`` the engine behind the model method ``name`` (see :data:`ENGINES`)."""
+    ENGINES[name] = function
+
+
+def _engine(name: str):
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise RuntimeError(f"LatentModel.{name}: no engine registered; import exactid (the "
+                           "package) before using the model's methods") from None
 
 
 class GaussianMixture:
@@ -117,7 +130,8 @@ class GaussianMixture:
                     f"standard deviations and their products stay finite), found "
                     f"{scale:.6g} in covs[{j}]")
             if np.max(np.abs(cov[j] - cov[j].T)) > SYMMETRY_RTOL * scale:
-                raise ValueError(f"covs: expected symmetric matrices, found covs[{j}] not symmetric")
+                raise ValueError(
+                    f"covs: expected symmetric matrices, found covs[{j}] not symmetric")
             # Symmetrise first, so the stored matrix and its Cholesky factor agree exactly
             # (halves first: a + a^T overflows for entries near the float maximum).
             cov[j] = 0.5 * cov[j] + 0.5 * cov[j].T
@@ -130,10 +144,10 @@ class GaussianMixture:
                     f"eigenvalue {eig:.6g}"
                 ) from None
 
-        self._weights = _readonly(w)
-        self._means = _readonly(mu)
-        self._covs = _readonly(cov)
-        self._chol = _readonly(chol)
+        self._weights = readonly(w)
+        self._means = readonly(mu)
+        self._covs = readonly(cov)
+        self._chol = readonly(chol)
 
     # -- parameters ---------------------------------------------------------------------
     @property
@@ -188,7 +202,7 @@ class GaussianMixture:
             Only if ``return_labels``.
         """
         n = _check_count(n, "n")
-        rng = _as_generator(seed)
+        rng = as_generator(seed)
         labels = rng.choice(self.n_components, size=n, p=self._weights)
         noise = rng.standard_normal((n, self.dim))
         z = self._means[labels] + np.einsum("nij,nj->ni", self._chol[labels], noise)
@@ -288,15 +302,16 @@ class ReluNet:
             w = as_float_array(w, f"weights[{i}]", 2)
             b = as_float_array(b, f"biases[{i}]", 1)
             if w.shape[0] == 0 or w.shape[1] == 0:
-                raise ValueError(f"weights[{i}]: expected a non-empty matrix, found shape {w.shape}")
+                raise ValueError(
+                    f"weights[{i}]: expected a non-empty matrix, found shape {w.shape}")
             if i > 0 and w.shape[1] != ws[-1].shape[0]:
                 raise ValueError(
                     f"weights[{i}]: expected {ws[-1].shape[0]} columns (the outputs of layer "
                     f"{i - 1}), found shape {w.shape}"
                 )
             check_shape(b, f"biases[{i}]", (w.shape[0],), f"out_{i} = rows of weights[{i}]")
-            ws.append(_readonly(w))
-            bs.append(_readonly(b))
+            ws.append(readonly(w))
+            bs.append(readonly(b))
         if isinstance(negative_slope, (bool, np.bool_)):
             raise ValueError(f"negative_slope: expected a number >= 0, found {negative_slope!r}")
         try:
@@ -390,9 +405,7 @@ class ReluNet:
 
 
 def _check_count(n, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"{name}: expected a non-negative integer, found {n!r}")
-    return int(n)
+    return check_integer(n, name, 0, "a non-negative integer")
 
 
 class LatentModel:
@@ -485,7 +498,7 @@ class LatentModel:
         z : ndarray, shape (n, m)
         """
         n = _check_count(n, "n")
-        rng = _as_generator(seed)
+        rng = as_generator(seed)
         z = self._prior.sample(n, rng)
         x = self._net(z) + self._sigma * rng.standard_normal((n, self.observed_dim))
         if not np.isfinite(x).all():
@@ -493,29 +506,25 @@ class LatentModel:
                              "latents (weights too large for this prior); no sample returned")
         return x, z
 
+    # Convenience methods delegating to the engines of the layers above (registered by them,
+    # see ENGINES); the model itself stays a plain value type at the bottom of the layers.
     @property
     def pieces(self):
         """Linear pieces of the decoder used by the density (``m = 1`` only), computed once;
         see :func:`exactid.regions.density_pieces`."""
-        from .regions import density_pieces
-
-        return self.derived("pieces", lambda model: density_pieces(model.net))
+        return self.derived("pieces", lambda model: _engine("density_pieces")(model.net))
 
     def log_pdf(self, x) -> np.ndarray:
-        """Exact log density of x (``m = n = 1``); see :func:`exactid.density.log_pdf`."""
-        from .density import log_pdf
-
-        return log_pdf(self, x)
+        """Exact log density of x; see :func:`exactid.density.log_pdf`."""
+        return _engine("log_pdf")(self, x)
 
     def pdf(self, x) -> np.ndarray:
-        """Exact density of x (``m = n = 1``); ``exp(log_pdf(x))``."""
+        """Exact density of x; ``exp(log_pdf(x))``."""
         return np.exp(self.log_pdf(x))
 
     def atoms(self):
         """Atoms of the distribution of x; see :func:`exactid.density.atoms`."""
-        from .density import atoms
-
-        return atoms(self)
+        return _engine("atoms")(self)
 
     def __repr__(self) -> str:
         return f"LatentModel(prior={self._prior!r}, net={self._net!r}, noise_std={self._sigma!r})"

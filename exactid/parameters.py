@@ -35,6 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .models import WEIGHT_SUM_TOL, GaussianMixture, LatentModel, ReluNet
+from .validation import check_instance
 
 __all__ = [
     "parameter_names",
@@ -64,8 +65,7 @@ _PATTERNS = [
 
 
 def _check_model(model) -> None:
-    if not isinstance(model, LatentModel):
-        raise ValueError(f"model: expected a LatentModel, found {type(model).__name__}")
+    check_instance(model, "model", LatentModel)
     if model.latent_dim != 1:
         raise ValueError(
             "model: expected latent dimension m = 1 (the mixture parameters are then scalars), "
@@ -137,7 +137,7 @@ def _parse(model: LatentModel, name) -> tuple:
     """The key of ``name``; ValueError naming the valid names if there is none."""
     if not isinstance(name, str):
         raise ValueError(f"name: expected a parameter name (str), found {type(name).__name__}")
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in _PATTERNS:  # noqa: B007 (kind is read after the loop)
         match = pattern.fullmatch(name)
         if match is not None:
             break

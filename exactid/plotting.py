@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
 
+from .files import atomic_write
 from .parameters import parameter_label
 
 
 def pyplot():
     """matplotlib.pyplot with the non-interactive Agg backend (files only, no display)."""
-    import matplotlib
+    import matplotlib  # only when a figure is drawn: importing exactid stays cheap
 
     matplotlib.use("Agg")  # files only; no display needed
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after use('Agg'), as matplotlib requires
 
     return plt
 
@@ -22,14 +24,12 @@ def pyplot():
 def save_figure(fig, path, dpi: int = 120, option: str = "path") -> None:
     """Save ``fig`` to ``path`` and close it.
 
-    The image is rendered in memory, then written by :func:`exactid._files.atomic_write`, so
+    The image is rendered in memory, then written by :func:`exactid.files.atomic_write`, so
     ``path`` never holds a partial image, keeps its permissions, and is refused if it is a
     device or a directory.  The format follows the extension of ``path`` (PNG if it has
     none); ``option`` names the argument in error messages.
     """
-    import io
 
-    from ._files import atomic_write
 
     plt = pyplot()
     try:
@@ -94,7 +94,7 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
     Parameters
     ----------
     slices : Slice1D or sequence of Slice1D
-        From :func:`exactid.surface.nll_slice`.
+        From :func:`exactid.search.surface.nll_slice`.
     path : str or os.PathLike
         Output image (format from the extension, PNG by default); written atomically.
     minimizer_values : sequence of float or None, optional
@@ -143,13 +143,13 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     Parameters
     ----------
     slice2d : Slice2D
-        From :func:`exactid.surface.nll_slice_2d`.
+        From :func:`exactid.search.surface.nll_slice_2d`.
     path : str or os.PathLike
         Output image (format from the extension, PNG by default); written atomically.
     minimizer : tuple of float, optional
         ``(x, y)`` of the global minimizer, e.g. ``slice2d.argmin_values``.
     """
-    from matplotlib.colors import PowerNorm
+    from matplotlib.colors import PowerNorm  # matplotlib: only when a figure is drawn
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.0, 4.8))

@@ -448,7 +448,7 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    from exactid._run import run_command
+    from exactid.cli.run import run_command
 
     # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
     sys.exit(run_command("scripts/bench_density.py", "", lambda _: main() or 0, None))

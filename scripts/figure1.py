@@ -20,7 +20,7 @@ import numpy as np
 from exactid.parameters import get_parameter
 from exactid.plotting import plot_nll_slices
 from exactid.search import Family, grid_search
-from exactid.surface import nll_slice
+from exactid.search.surface import nll_slice
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = ROOT / "figures" / "figure1_nll_slices.png"
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from exactid._run import run_command
+    from exactid.cli.run import run_command
 
     # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
     sys.exit(run_command("scripts/figure1.py", "", lambda _: main() or 0, None))

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from exactid._run import run_command
+    from exactid.cli.run import run_command
 
     # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
     sys.exit(run_command("scripts/figure_examples.py", "", lambda _: main() or 0, None))

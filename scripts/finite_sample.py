@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from exactid.injectivity import injectivity_1d
+from exactid.identifiability import injectivity_1d
 from exactid.plotting import plot_finite_sample
 from exactid.search import Family, FamilyPoint
-from exactid.simulate import finite_sample_study
+from exactid.search.study import finite_sample_study
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = ROOT / "figures" / "finite_sample.png"
@@ -62,7 +62,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from exactid._run import run_command
+    from exactid.cli.run import run_command
 
     # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
     sys.exit(run_command("scripts/finite_sample.py", "", lambda _: main() or 0, None))

@@ -38,7 +38,7 @@ import numpy as np
 import exactid
 from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf
 from exactid.divergence import kl_divergence
-from exactid.equivalence import affine_maps
+from exactid.identifiability import affine_maps
 from exactid.reference import mp_log_pdf_closed_form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,8 @@ def main() -> int:
     FIGURE.parent.mkdir(exist_ok=True)
     plot_pushforward_pair(
         z, [np.exp(p.log_pdf(z)), np.exp(p_prime.log_pdf(z))], x,
-        {k: v for k, v in curves.items() if k != "sigma = 0.0"} | {"sigma = 0": curves["sigma = 0.0"]},
+        {k: v for k, v in curves.items() if k != "sigma = 0.0"}
+        | {"sigma = 0": curves["sigma = 0.0"]},
         ["P", "P'"], "Remark 3.6: f = g = |z| pushes two non-equivalent priors to one law", FIGURE)
     print(f"\nwrote {FIGURE.relative_to(ROOT)}")
 
@@ -182,7 +183,7 @@ def search_checks(rep: Report) -> None:
 
 def study_checks(rep: Report) -> None:
     """The quick J.3.1 study, as ``exactid simulate`` runs it by default."""
-    from exactid.simulate import DEFAULT_MODELS, run_study, summarize
+    from exactid.search.study import DEFAULT_MODELS, run_study, summarize
 
     print(f"\nJ.3.1 study: {DEFAULT_MODELS} random models (seed 0), exhaustive grid search")
     records = run_study(DEFAULT_MODELS, 0, (2, 3), log=sys.stdout)
@@ -222,7 +223,7 @@ def counterexample_checks(rep: Report) -> None:
             print(f"$ exactid check {name}")
             code = cli_main(["check", path])
             rep.check_true(f"exactid check {name} ran (exit code {code})", code == 0)
-    from exactid.injectivity_nd import check_injectivity
+    from exactid.identifiability import check_injectivity
 
     report = check_injectivity(fold)
     rep.check_true("(|z|, |z|) is not (F3) although Corollary H.2's printed hypotheses hold",
@@ -237,8 +238,9 @@ def counterexample_checks(rep: Report) -> None:
 def vade_checks(rep: Report) -> None:
     """The pinwheel stability study (paper 003, Section 4 and J.3.2): 5 VaDE runs and the plain
     VAE baseline, as ``vade-check stability --dataset pinwheel --baseline --check-decoder``."""
-    from vade_check import make_dataset, run_stability
-    from vade_check.metrics import dist_aff_l2, pushforward
+    # torch (via the trainer) only for this section, so the exact checks above start fast.
+    from exactid.divergence.gmm_l2 import pushforward
+    from vade_check import dist_aff_l2, make_dataset, run_stability
     from vade_check.plotting import plot_latents
     from vade_check.study import format_table
     from vade_check.training import TrainConfig
@@ -268,7 +270,7 @@ def vade_checks(rep: Report) -> None:
 
 
 if __name__ == "__main__":
-    from exactid._run import run_command
+    from exactid.cli.run import run_command
 
     # Ctrl-C, SIGTERM and errors end the script with one line and the documented exit code.
     sys.exit(run_command("scripts/reproduce.py", "", lambda _: main() or 0, None))

@@ -1,7 +1,7 @@
 """Hostile inputs for every command: a table of cases, each with its exit code and message.
 
 Every case runs the real entry point (``exactid.cli.main`` / ``vade_check.cli.main``) and
-checks the contract of :mod:`exactid._run`: the documented exit code, one line naming the
+checks the contract of :mod:`exactid.cli.run`: the documented exit code, one line naming the
 problem on stderr, never a Python traceback, nothing written on failure, and no NaN printed
 as a result.  The classes of the hardening pass each have their own rows: code execution from
 net files, unbounded reads, unbounded combinatorial work, outputs that are not regular files,
@@ -156,7 +156,8 @@ CASES = [
     ("check-time-limit", ["check", "{good}", "--time-limit", "1e-9"], 2,
      r"--time-limit: stopped after 1e-09 s"),
     # 6. tracebacks instead of exit 2
-    ("box-huge", ["check", "{good}", "--box", "1e20"], 2, r"--box: expected a half-width <= 1e\+15"),
+    ("box-huge", ["check", "{good}", "--box", "1e20"], 2,
+     r"--box: expected a half-width <= 1e\+15"),
     ("box-tiny", ["check", "{good}", "--box", "1e-300"], 2, r"--box: expected a half-width >= "),
     ("tol-10", ["check", "{good}", "--tol", "10"], 2, r"--tol: expected a number <= 1e-06"),
     ("tol-1", ["check", "{good}", "--tol", "1"], 2, r"--tol: expected a number <= 1e-06"),
@@ -313,7 +314,7 @@ def test_plain_torch_file_loads_safely_and_trust_flag_warns(tmp_path, capsys):
 
 # -- 3. writes ------------------------------------------------------------------------------
 def test_atomic_write_keeps_permissions_and_follows_symlinks(tmp_path):
-    from exactid._files import atomic_write
+    from exactid.files import atomic_write
 
     target = tmp_path / "secret.json"
     target.write_text("old")
@@ -329,8 +330,8 @@ def test_atomic_write_keeps_permissions_and_follows_symlinks(tmp_path):
 def test_atomic_write_removes_its_temporary_file_on_sigterm(tmp_path, monkeypatch):
     """SIGTERM arriving during the write (simulated by the exception the entry points turn it
     into) leaves the old file and no temporary file."""
-    from exactid import _files
-    from exactid._run import Terminated
+    from exactid import files as _files
+    from exactid.cli.run import Terminated
 
     target = tmp_path / "out.json"
     target.write_text("old")

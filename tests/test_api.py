@@ -1,7 +1,10 @@
 """The public API is locked, and importing it stays cheap (no numba, no torch)."""
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import exactid
 
@@ -82,3 +85,69 @@ def test_importing_vade_check_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+#: Module paths of the flat layout that the README documented, and the names each defined.
+#: They moved into subpackages; importing them still works, with a DeprecationWarning.
+MOVED_MODULES = {
+    "exactid.equivalence": (
+        "DistributionCheck", "Equivalence", "MAX_KL_TOL", "PushforwardComparison", "affine_maps",
+        "affine_reparametrize", "decoders_match", "models_equivalent", "permute_components",
+        "permute_hidden_units", "priors_equivalent", "rescale_hidden_unit", "same_distribution",
+        "same_pushforward"
+    ),
+    "exactid.injectivity": (
+        "Injectivity1D", "injectivity_1d"
+    ),
+    "exactid.injectivity_nd": (
+        "DISTINCT", "ILL_CONDITIONED", "InjectivityReport", "MAX_PIECES", "RANK_RTOL", "Verdict",
+        "WITNESS_BOX", "WITNESS_RTOL", "check_injectivity", "exact_rank", "format_report",
+        "layer_conditions"
+    ),
+    "exactid.regions_nd": (
+        "BOX_TOL_RATIO", "Cell", "DEFAULT_TOL", "DET_MIN", "LP_FEAS_TOL", "LP_REL_ACC", "MAP_RTOL",
+        "MAX_INPUT_DIM", "MAX_OFFSET", "MAX_TOL", "MIN_TOL", "PARALLEL_TOL", "ROUND_RTOL", "Region",
+        "Regions", "UNDECIDED_FACTOR", "VERTEX_RTOL", "ZERO_NORMAL_RTOL", "bounding_box",
+        "cell_vertices", "check_box_and_tol", "evaluate_pattern", "linear_regions"
+    ),
+    "exactid.simulate": (
+        "DEFAULT_MODELS", "FULL_MODELS", "HEADER_KEYS", "MAX_LISTED", "finite_sample_study",
+        "resume_records", "run_study", "study_families", "study_payload", "study_record",
+        "summarize"
+    ),
+    "exactid.surface": (
+        "DEFAULT_POINTS", "Slice1D", "Slice2D", "default_range", "nll_slice", "nll_slice_2d"
+    ),
+}
+
+
+@pytest.mark.parametrize("old", sorted(MOVED_MODULES))
+def test_moved_module_paths_still_import_with_a_warning(old):
+    sys.modules.pop(old, None)  # a fresh import, so that it warns again
+    with pytest.warns(DeprecationWarning, match=old.replace(".", r"\.") + " moved to"):
+        module = importlib.import_module(old)
+    missing = [name for name in MOVED_MODULES[old] if not hasattr(module, name)]
+    assert not missing
+
+
+def test_unknown_module_paths_are_not_aliased():
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("exactid.no_such_module")
+
+
+#: Names of vade_check.metrics that moved to exactid.divergence.gmm_l2 or vade_check.alignment.
+MOVED_METRIC_NAMES = (
+    "AffineL2Distance", "MAX_CONDITION", "MAX_GMM_SCALE", "MAX_PAPER_COMPONENTS",
+    "N_ANCHORED_STARTS", "N_PAPER_STARTS", "NEGLIGIBLE", "PRECISE_DPS", "dist_aff_l2",
+    "gmm_inner_product", "l2_distance", "pushforward",
+)
+
+
+@pytest.mark.parametrize("name", MOVED_METRIC_NAMES)
+def test_moved_metric_names_still_resolve_with_a_warning(name):
+    from vade_check import metrics
+
+    home = importlib.import_module(metrics.MOVED_NAMES[name])
+    with pytest.warns(DeprecationWarning, match=f"vade_check.metrics.{name} moved"):
+        assert getattr(metrics, name) is getattr(home, name)
+

@@ -5,10 +5,21 @@ at once, while the torch-based trainer (:func:`train`, :class:`TrainConfig`) is 
 first access.
 """
 
-from exactid._version import __version__
+import importlib
 
-from .data import DATASETS, Dataset, make_dataset, nonstationary, parallelograms, pinwheel
-from .metrics import dist_aff_l2, l2_distance, mcc, strong_mcc, weak_mcc
+from exactid import __version__
+from exactid.divergence.gmm_l2 import l2_distance
+
+from .alignment import dist_aff_l2
+from .data import (
+    DATASETS,
+    Dataset,
+    make_dataset,
+    nonstationary,
+    parallelograms,
+    pinwheel,
+)
+from .metrics import mcc, strong_mcc, weak_mcc
 from .study import StabilityResult, format_table, run_stability
 
 _LAZY = {"train": "training", "TrainConfig": "training", "TrainResult": "training",
@@ -40,8 +51,6 @@ __all__ = [
 
 def __getattr__(name):
     if name in _LAZY:
-        import importlib
-
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         return getattr(module, name)
     raise AttributeError(f"module 'vade_check' has no attribute {name!r}")

@@ -10,8 +10,9 @@ import argparse
 import os
 import sys
 
-from exactid._run import EXIT_FAILED, EXIT_OK, run_command
-from exactid._version import __version__
+from exactid import __version__
+from exactid.cli.run import EXIT_FAILED, EXIT_OK, run_command
+from exactid.files import atomic_write, check_output, to_json
 
 #: Largest data set trained on (the trainer holds it in memory several times).
 MAX_SAMPLES = 10**7
@@ -23,7 +24,8 @@ def _positive_int(name: str, low: int = 1):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, found {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {low}, found {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"expected an integer >= {low}, found {value}")
         return value
@@ -35,7 +37,7 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}") from None
     if not (value > 0 and value < float("inf")):
         raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
     return value
@@ -44,8 +46,6 @@ def _positive_float(text: str) -> float:
 def _check_figure_dir(path: str, names) -> None:
     """The figure directory exists or can be created, and every figure in it can be written
     (checked for real, before any training)."""
-    from exactid._files import check_output
-
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"--figure-dir: {path!r} exists and is not a directory")
     parent = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
@@ -60,8 +60,6 @@ def _check_figure_dir(path: str, names) -> None:
 
 
 def _cmd_stability(args) -> int:
-    from exactid._files import atomic_write, check_output, to_json
-
     if args.samples > MAX_SAMPLES:
         raise ValueError(f"--samples: expected at most {MAX_SAMPLES}, found {args.samples}")
     models = [args.model] + (["vae"] if args.baseline and args.model != "vae" else [])
@@ -70,6 +68,7 @@ def _cmd_stability(args) -> int:
         check_output(args.json, "--json")
     if args.figure_dir:
         _check_figure_dir(args.figure_dir, figure_names)
+    # The study and torch are imported only once the arguments are good: `--help` stays fast.
     from .data import make_dataset
     from .plotting import plot_latents
     from .study import format_table, run_stability

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from exactid import ReluNet, check_injectivity
+from exactid.identifiability import layer_conditions
+
 __all__ = ["check_decoder", "piece_jacobians", "DEFAULT_EXACT_MAX_HIDDEN"]
 
 #: Largest number of hidden units for which the exact region-based decision is attempted.
@@ -76,8 +79,6 @@ def piece_jacobians(net, z, chunk: int = 2048, *, return_interior: bool = False)
 
 
 def _appendix_h(net) -> dict:
-    from exactid.injectivity_nd import layer_conditions
-
     widths, nondecreasing, full_rank = layer_conditions(net)
     slope = net.negative_slope
     holds = bool(slope > 0 and slope != 1.0 and nondecreasing and full_rank)
@@ -150,8 +151,6 @@ def check_decoder(net, latents, *, grid: int = 200, pad: float = 0.05,
         JSON-ready: ``appendix_h``, ``scan``, ``exact`` (the exact report's verdicts or the
         reason it was skipped) and ``F4``: the strongest conclusion (True, False or None).
     """
-    from exactid import ReluNet, check_injectivity
-
     if not isinstance(net, ReluNet):
         raise ValueError(f"net: expected an exactid.ReluNet, found {type(net).__name__}")
     latents = np.asarray(latents, dtype=float)

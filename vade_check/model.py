@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from exactid import GaussianMixture, ReluNet
+
 __all__ = ["ModelConfig", "GMMPrior", "VaDE", "mlp", "LOG_VAR_MIN", "LOG_VAR_MAX"]
 
 #: Clamp of every log-variance (prior components, encoder, observation noise): keeps
@@ -158,8 +160,6 @@ class GMMPrior(nn.Module):
     def to_exactid(self):
         """The prior as an :class:`exactid.GaussianMixture` (float64, full covariance matrices
         that are diagonal)."""
-        from exactid import GaussianMixture
-
         with torch.no_grad():
             logw = self.log_weights().double().cpu().numpy()
             means = self.means.double().cpu().numpy()
@@ -217,8 +217,6 @@ class VaDE(nn.Module):
 
     def decoder_net(self):
         """The decoder as an :class:`exactid.ReluNet` (float64), for exactid's checks."""
-        from exactid import ReluNet
-
         linears = [layer for layer in self.decoder if isinstance(layer, nn.Linear)]
         with torch.no_grad():
             weights = [lin.weight.double().cpu().numpy() for lin in linears]

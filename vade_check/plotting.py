@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from exactid.plotting import pyplot, save_figure
+
 __all__ = ["plot_latents"]
 
 
@@ -27,8 +29,6 @@ def plot_latents(result, path, *, max_points: int = 3000) -> None:
     max_points : int
         Points drawn per panel (a fixed subsample, the same rows in every panel).
     """
-    from exactid.plotting import pyplot, save_figure
-
     plt = pyplot()
     labels = np.asarray(result.labels)
     n = len(labels)

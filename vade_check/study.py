@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from exactid import GaussianMixture
+from exactid.validation import check_instance, check_integer
+
+from .alignment import MAX_PAPER_COMPONENTS, dist_aff_l2
+from .data import Dataset
+from .decoder_check import check_decoder as check_decoder_of
+from .metrics import strong_mcc, weak_mcc
+
 __all__ = ["StabilityResult", "run_stability", "format_table", "PAPER"]
 
 #: Published values (paper 003): mean (std) over pairs of runs; None where not reported.
@@ -53,7 +61,7 @@ class StabilityResult:
         paper's procedure) and ``dist_aff_l2_refined``.
     summary : dict
         ``{"pairs": {metric: {"mean", "std", "n"}}, "truth": {...}, "seconds": float}``;
-        without the distances when J > ``metrics.MAX_PAPER_COMPONENTS`` (they are None in
+        without the distances when J > ``alignment.MAX_PAPER_COMPONENTS`` (they are None in
         ``pairs`` then).
     latents : list of ndarray, shape (N, m)
         Learned latents per run (not in the JSON).
@@ -111,62 +119,21 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
     -------
     StabilityResult
     """
-    from exactid import GaussianMixture
+    # torch (via the trainer) is imported only when a study runs: `import vade_check` stays cheap.
+    from .training import TrainConfig
 
-    from .data import Dataset
-    from .decoder_check import check_decoder as check
-    from .metrics import MAX_PAPER_COMPONENTS, dist_aff_l2, strong_mcc, weak_mcc
-    from .training import TrainConfig, fit_gmm, train
-
-    if not isinstance(dataset, Dataset):
-        raise ValueError(f"dataset: expected a vade_check.data.Dataset, "
-                         f"found {type(dataset).__name__}")
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 2:
-        raise ValueError(f"runs: expected an integer >= 2 (pairs of runs are compared), "
-                         f"found {runs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0, found {seed!r}")
+    check_instance(dataset, "dataset", Dataset, "a vade_check.data.Dataset")
+    check_integer(runs, "runs", 2, "an integer >= 2 (pairs of runs are compared)")
+    check_integer(seed, "seed", 0)
     config = config or TrainConfig()
     start = time.perf_counter()
-    run_records, latents, priors = [], [], []
     n_comp = config.n_components or dataset.n_clusters
-    for r in range(runs):
-        s = int(seed) + r
-        res = train(dataset.x, config, seed=s, n_clusters=dataset.n_clusters,
-                    progress=progress, label=f"{config.model} run {r + 1}/{runs} (seed {s})")
-        if config.model == "vade":
-            prior = res.prior
-        else:
-            w, mu, var = fit_gmm(res.latents, n_comp, seed=s)
-            prior = GaussianMixture(w, mu, np.stack([np.diag(v) for v in var]))
-        record = {
-            "run": r, "seed": s, "seconds": res.seconds, "device": res.device,
-            "final_loss": res.history["loss"][-1],
-            "truth": {"strong_mcc": strong_mcc(res.latents, dataset.z),
-                      "weak_mcc": weak_mcc(res.latents, dataset.z)},
-            "prior": _gmm_dict(prior),
-        }
-        if check_decoder:
-            record["decoder_check"] = check(res.model.decoder_net(), res.latents)
-        run_records.append(record)
-        latents.append(res.latents)
-        priors.append(prior)
-
+    run_records, latents, priors = _train_runs(dataset, runs, seed, config, n_comp,
+                                               check_decoder, progress)
     # The paper's alignment tries all J! permutations; like the paper (J.3.3) the distance is
     # left out beyond MAX_PAPER_COMPONENTS components.
     with_distance = n_comp <= MAX_PAPER_COMPONENTS
-    pairs = []
-    for i in range(runs):
-        for j in range(runs):
-            if i == j:
-                continue
-            pair = {"i": i, "j": j, "strong_mcc": strong_mcc(latents[i], latents[j]),
-                    "weak_mcc": weak_mcc(latents[i], latents[j]),
-                    "dist_aff_l2": None, "dist_aff_l2_refined": None}
-            if with_distance:
-                d = dist_aff_l2(priors[i], priors[j])
-                pair.update(dist_aff_l2=float(d.paper), dist_aff_l2_refined=float(d.refined))
-            pairs.append(pair)
+    pairs = _compare_pairs(latents, priors, with_distance)
     summary = {"pairs": {k: _stats([p[k] for p in pairs]) for k in _PAIR_METRICS
                          if with_distance or not k.startswith("dist")},
                "truth": {k: _stats([rec["truth"][k] for rec in run_records])
@@ -184,6 +151,53 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
                           else "between GMMs fitted to the encoded data") if with_distance else
                          f"not computed: J = {n_comp} > {MAX_PAPER_COMPONENTS} components"),
         latents=latents, priors=priors, truth=dataset.z, labels=dataset.labels)
+
+
+def _train_runs(dataset, runs, seed, config, n_comp, check_decoder, progress):
+    """Train every run; return its record, its latents and its prior (the learned one, or for
+    the VAE a GMM fitted to the codes)."""
+    from .training import fit_gmm, train  # torch
+
+    run_records, latents, priors = [], [], []
+    for r in range(runs):
+        s = int(seed) + r
+        res = train(dataset.x, config, seed=s, n_clusters=dataset.n_clusters,
+                    progress=progress, label=f"{config.model} run {r + 1}/{runs} (seed {s})")
+        if config.model == "vade":
+            prior = res.prior
+        else:
+            w, mu, var = fit_gmm(res.latents, n_comp, seed=s)
+            prior = GaussianMixture(w, mu, np.stack([np.diag(v) for v in var]))
+        record = {
+            "run": r, "seed": s, "seconds": res.seconds, "device": res.device,
+            "final_loss": res.history["loss"][-1],
+            "truth": {"strong_mcc": strong_mcc(res.latents, dataset.z),
+                      "weak_mcc": weak_mcc(res.latents, dataset.z)},
+            "prior": _gmm_dict(prior),
+        }
+        if check_decoder:
+            record["decoder_check"] = check_decoder_of(res.model.decoder_net(), res.latents)
+        run_records.append(record)
+        latents.append(res.latents)
+        priors.append(prior)
+    return run_records, latents, priors
+
+
+def _compare_pairs(latents, priors, with_distance) -> list[dict]:
+    """Every ordered pair of runs: strong and weak MCC, and dist_Aff,L2 if asked."""
+    pairs = []
+    for i in range(len(latents)):
+        for j in range(len(latents)):
+            if i == j:
+                continue
+            pair = {"i": i, "j": j, "strong_mcc": strong_mcc(latents[i], latents[j]),
+                    "weak_mcc": weak_mcc(latents[i], latents[j]),
+                    "dist_aff_l2": None, "dist_aff_l2_refined": None}
+            if with_distance:
+                d = dist_aff_l2(priors[i], priors[j])
+                pair.update(dist_aff_l2=float(d.paper), dist_aff_l2_refined=float(d.refined))
+            pairs.append(pair)
+    return pairs
 
 
 def _fmt(stat, digits=3) -> str:

@@ -18,12 +18,14 @@ step; it is never skipped silently.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+
+from exactid.progress import progress_bar
+from exactid.validation import check_instance, check_integer
 
 from .model import ModelConfig, VaDE
 
@@ -226,28 +228,6 @@ def fit_gmm(z, n_components: int, seed=0, *, n_init: int = 5, max_iter: int = 30
 
 
 # -- progress ----------------------------------------------------------------------------------
-class _Progress:
-    """A one-line progress bar on stderr (no dependency): phase, epoch, loss, elapsed time."""
-
-    def __init__(self, total: int, label: str, enabled: bool):
-        self.total, self.label, self.enabled = total, label, enabled
-        self.done, self.start = 0, time.perf_counter()
-
-    def update(self, text: str) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        width = 24
-        filled = int(width * self.done / self.total)
-        bar = "#" * filled + "-" * (width - filled)
-        elapsed = time.perf_counter() - self.start
-        sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {text} "
-                         f"{elapsed:5.1f}s")
-        if self.done == self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _check_finite(loss: torch.Tensor, phase: str, epoch: int, step: int) -> None:
     if not torch.isfinite(loss):
         raise NonFiniteLossError(
@@ -296,8 +276,8 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
         Seeds initial weights, shuffling, reparametrisation noise and the GMM fit.
     n_clusters : int, optional
         Default for ``config.n_components`` (the data set's number of clusters).
-    progress : bool
-        Draw a progress bar on stderr.
+    progress : bool or None
+        A progress bar on stderr (None: only on a terminal; see :mod:`exactid.progress`).
     label : str
         Prefix of the progress bar.
 
@@ -313,14 +293,10 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
         If a loss becomes NaN or infinite.
     """
     config = config or TrainConfig()
-    if not isinstance(config, TrainConfig):
-        raise ValueError(f"config: expected a TrainConfig, found {type(config).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0, found {seed!r}")
-    if n_clusters is not None and (isinstance(n_clusters, bool)
-                                   or not isinstance(n_clusters, (int, np.integer))
-                                   or n_clusters < 1):
-        raise ValueError(f"n_clusters: expected None or an integer >= 1, found {n_clusters!r}")
+    check_instance(config, "config", TrainConfig)
+    seed = check_integer(seed, "seed", 0)
+    if n_clusters is not None:
+        check_integer(n_clusters, "n_clusters", 1, "None or an integer >= 1")
     x_np = _as_data(x)
     n_comp = config.n_components or n_clusters or 1
     device = resolve_device(config.device)
@@ -336,45 +312,13 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))
     x_t = torch.as_tensor(x_np, dtype=torch.float32, device=device)
-    bar = _Progress(config.pretrain_epochs + config.epochs, label, progress)
+    bar = progress_bar(config.pretrain_epochs + config.epochs, label, progress, unit="epoch")
     history = {"pretrain_mse": [], "loss": []}
-
-    # 1. autoencoder pretraining on the encoder mean.
-    if config.pretrain_epochs:
-        params = (list(model.encoder.parameters()) + list(model.enc_mean.parameters())
-                  + list(model.decoder.parameters()))
-        opt = torch.optim.Adam(params, lr=config.pretrain_lr)
-        def reconstruction(xb):
-            return (model.decoder(model.encode(xb)[0]) - xb).square().sum(1).mean()
-
-        for epoch in range(config.pretrain_epochs):
-            mse = _epoch(x_t, config.batch_size, gen, opt, reconstruction, "pretraining", epoch)
-            history["pretrain_mse"].append(mse)
-            bar.update(f"pretrain mse {mse:.4g}")
-        # 2. initialise the prior (and the noise) from the encoded data.
-        with torch.no_grad():
-            codes, _ = model.encode(x_t)
-            mse = float((model.decoder(codes) - x_t).square().mean())
-            codes = codes.double().cpu().numpy()
-        if config.model == "vade":
-            model.prior.set_(*fit_gmm(codes, n_comp, seed=seed))
-        if config.noise_std is None:
-            with torch.no_grad():
-                model.log_noise_var.fill_(math.log(max(mse, 1e-6)))
-    elif config.model == "vade":
-        with torch.no_grad():
-            model.prior.means.normal_(generator=gen)
-
-    # 3. VaDE (or VAE) training on the single-sample ELBO.
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
-    def negative_elbo(xb):
-        return -model.elbo(xb, generator=gen).mean()
-
-    for epoch in range(config.epochs):
-        loss = _epoch(x_t, config.batch_size, gen, opt, negative_elbo, "training", epoch)
-        history["loss"].append(loss)
-        bar.update(f"loss {loss:.4g}")
-
+    try:
+        _pretrain(model, x_t, config, gen, n_comp, seed, history, bar)
+        _train_elbo(model, x_t, config, gen, history, bar)
+    finally:
+        bar.close()
     model.eval()
     with torch.no_grad():
         mean, _ = model.encode(x_t)
@@ -387,3 +331,48 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
                        prior=model.prior.to_exactid(), history=history, seed=int(seed),
                        seconds=time.perf_counter() - start, device=str(device),
                        config=config.to_dict())
+
+
+def _pretrain(model, x_t, config, gen, n_comp, seed, history, bar) -> None:
+    """1. autoencoder pretraining on the encoder mean; 2. the prior (and the noise)
+    initialised from the encoded data (without pretraining: random prior means)."""
+    if not config.pretrain_epochs:
+        if config.model == "vade":
+            with torch.no_grad():
+                model.prior.means.normal_(generator=gen)
+        return
+    params = (list(model.encoder.parameters()) + list(model.enc_mean.parameters())
+              + list(model.decoder.parameters()))
+    opt = torch.optim.Adam(params, lr=config.pretrain_lr)
+
+    def reconstruction(xb):
+        return (model.decoder(model.encode(xb)[0]) - xb).square().sum(1).mean()
+
+    for epoch in range(config.pretrain_epochs):
+        mse = _epoch(x_t, config.batch_size, gen, opt, reconstruction, "pretraining", epoch)
+        history["pretrain_mse"].append(mse)
+        bar.set_postfix_str(f"pretrain mse {mse:.4g}", refresh=False)
+        bar.update(1)
+    with torch.no_grad():
+        codes, _ = model.encode(x_t)
+        mse = float((model.decoder(codes) - x_t).square().mean())
+        codes = codes.double().cpu().numpy()
+    if config.model == "vade":
+        model.prior.set_(*fit_gmm(codes, n_comp, seed=seed))
+    if config.noise_std is None:
+        with torch.no_grad():
+            model.log_noise_var.fill_(math.log(max(mse, 1e-6)))
+
+
+def _train_elbo(model, x_t, config, gen, history, bar) -> None:
+    """3. VaDE (or VAE) training on the single-sample ELBO."""
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+
+    def negative_elbo(xb):
+        return -model.elbo(xb, generator=gen).mean()
+
+    for epoch in range(config.epochs):
+        loss = _epoch(x_t, config.batch_size, gen, opt, negative_elbo, "training", epoch)
+        history["loss"].append(loss)
+        bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
+        bar.update(1)

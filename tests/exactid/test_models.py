@@ -114,7 +114,8 @@ def test_equal_mixtures_sample_and_evaluate_identically():
         (lambda: GaussianMixture([True], [0.0], [1.0]), "weights: expected an array of numbers"),
         (lambda: ReluNet([[[1.0]]], [[0.0]], negative_slope=True), "negative_slope: expected"),
         (
-            lambda: LatentModel(GaussianMixture([1.0], [0.0], [1.0]), ReluNet([[[1.0]]], [[0.0]]), True),
+            lambda: LatentModel(GaussianMixture([1.0], [0.0], [1.0]), ReluNet([[[1.0]]], [[0.0]]),
+                                True),
             "noise_std: expected",
         ),
     ],

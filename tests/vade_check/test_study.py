@@ -7,9 +7,10 @@ import sys
 import numpy as np
 import pytest
 
+from vade_check.alignment import dist_aff_l2
 from vade_check.cli import main
 from vade_check.data import make_dataset
-from vade_check.metrics import dist_aff_l2, strong_mcc, weak_mcc
+from vade_check.metrics import strong_mcc, weak_mcc
 from vade_check.study import PAPER, format_table, run_stability
 from vade_check.training import TrainConfig
 

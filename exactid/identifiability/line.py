@@ -1,0 +1,155 @@
+r"""Injectivity conditions (F2), (F3), (F4) of paper 003, Definition 3.1.
+
+For a continuous piecewise-affine :math:`f: \mathbb R \to \mathbb R` the three conditions are
+decided exactly from the pieces: each non-constant piece maps its interval one-to-one onto an
+interval of x, and each constant piece maps onto a single point (a null set of the image unless
+f is constant).  Counting, on every elementary x-interval between image endpoints, how many
+non-constant pieces cover it gives the number of preimages of almost every x:
+
+* (F4) injective: every x of the image has one preimage, i.e. f is strictly monotone (all
+  slopes non-zero with one sign).
+* (F3) observably injective: almost every x of the image has one preimage: every elementary
+  interval of the image is covered exactly once (and f is not constant).
+* (F2) weakly injective: some open interval of the image has unique preimages (an elementary
+  interval covered once), and the set of x with infinitely many preimages (values of constant
+  pieces) is null in the image, which holds unless f is constant.  The ball of
+  Definition 3.1 (i) is taken centred in the image, so that a constant f is not weakly
+  injective (paper 003, Example 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..models import ReluNet
+from ..regions import interior_point, pieces_1d
+from .verdicts import InjectivityReport, Verdict
+
+__all__ = ["injectivity_1d"]
+
+
+def injectivity_1d(net: ReluNet) -> InjectivityReport:
+    """Decide (F2), (F3) and (F4) for a network ``R -> R`` from its exact rational pieces.
+
+    Parameters
+    ----------
+    net : ReluNet
+        Input and output dimension 1.
+
+    Returns
+    -------
+    InjectivityReport
+        ``method = "exact rational arithmetic"``; the witnesses are ``unique_interval``
+        (F2), ``multiple_interval`` (F3) and ``collision`` (F4), also available as properties
+        of the report.
+    """
+    if not isinstance(net, ReluNet):
+        raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
+    if net.input_dim != 1 or net.output_dim != 1:
+        raise NotImplementedError(
+            f"injectivity_1d needs a map R -> R, found R^{net.input_dim} -> R^{net.output_dim}")
+    pieces = pieces_1d(net, exact=True)
+    slopes = pieces.slopes[:, 0]
+    intercepts = pieces.intercepts[:, 0]
+    breaks = list(pieces.breakpoints)
+    n = len(slopes)
+    # Image of piece k as (low, high) with None for infinite ends (exact rationals).
+    images = []
+    for k in range(n):
+        lo = breaks[k - 1] if k > 0 else None
+        hi = breaks[k] if k < n - 1 else None
+        ends = []
+        for z in (lo, hi):
+            if z is None:
+                ends.append(None if slopes[k] != 0 else intercepts[k])
+            else:
+                ends.append(slopes[k] * z + intercepts[k])
+        if slopes[k] == 0:
+            images.append(("const", ends[0], ends[0], lo, hi))
+            continue
+        # Oriented so that low <= high; an infinite end is -inf or +inf by the slope's sign.
+        if slopes[k] > 0:
+            low, high = ends[0], ends[1]
+            low_inf, high_inf = lo is None, hi is None
+        else:
+            low, high = ends[1], ends[0]
+            low_inf, high_inf = hi is None, lo is None
+        images.append(("line", None if low_inf else low, None if high_inf else high, lo, hi))
+
+    moving = [im for im in images if im[0] == "line"]
+    if not moving:
+        # A constant map: every image point has infinitely many preimages.
+        return _report(n, False, False, False, None, None, (0.0, 1.0))
+
+    finite = sorted({v for im in moving for v in im[1:3] if v is not None})
+    # Elementary intervals between consecutive finite endpoints (and the two unbounded ones).
+    cells = []
+    cuts = [None] + finite + [None]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        probe = interior_point(a, b)
+        count = sum(1 for im in moving if (im[1] is None or im[1] < probe)
+                    and (im[2] is None or probe < im[2]))
+        cells.append((a, b, count))
+    unique = next(((a, b) for a, b, c in cells if c == 1), None)
+    multiple = next(((a, b) for a, b, c in cells if c >= 2), None)
+    monotone = all(s > 0 for s in slopes) or all(s < 0 for s in slopes)
+
+    def as_float(interval):
+        if interval is None:
+            return None
+        a, b = interval
+        return (-np.inf if a is None else _float(a), np.inf if b is None else _float(b))
+
+    collision = None
+    if not monotone:
+        collision = _collision(images, multiple, slopes, intercepts)
+    return _report(n, unique is not None, multiple is None, monotone, as_float(unique),
+                   as_float(multiple), collision)
+
+
+def _report(n_pieces, weak, observable, injective, unique, multiple, collision):
+    """The verdicts as an :class:`InjectivityReport` (witnesses keyed as its properties)."""
+    f2 = Verdict(weak, "an interval of the image has unique preimages" if weak else
+                 "no interval of the image has a unique preimage",
+                 {"unique_interval": unique} if unique is not None else {})
+    f3 = Verdict(observable, "almost every point of the image has one preimage" if observable
+                 else "an interval of the image has two or more preimages",
+                 {"multiple_interval": multiple} if multiple is not None else {})
+    f4 = Verdict(injective, "f is strictly monotone" if injective else
+                 "two distinct points have the same image",
+                 {"collision": collision} if collision is not None else {})
+    return InjectivityReport(m=1, n=1, n_cells=n_pieces, n_regions=n_pieces, box=math.inf,
+                             F2=f2, F3=f3, F4=f4, appendix_h={},
+                             method="exact rational arithmetic")
+
+
+def _collision(images, multiple, slopes, intercepts):
+    """Two distinct points with the same image (f is not strictly monotone)."""
+    for kind, _, _, lo, hi in images:
+        if kind == "const":
+            # A flat piece: any two points of it (a step of max(1, |end|) keeps two distinct
+            # floats even beyond 2**53).
+            if lo is None and hi is None:
+                return (0.0, 1.0)
+            if lo is None:
+                return (_float(hi - max(1, abs(hi))), _float(hi))
+            if hi is None:
+                return (_float(lo), _float(lo + max(1, abs(lo))))
+            return (_float(lo), _float(hi))
+    # Otherwise two pieces overlap on the interval ``multiple``: pull back its midpoint.
+    x = interior_point(*multiple)
+    zs = []
+    for k, (kind, low, high, _, _) in enumerate(images):
+        if kind == "line" and (low is None or low < x) and (high is None or x < high):
+            zs.append(_float((x - intercepts[k]) / slopes[k]))
+    return (zs[0], zs[1])
+
+
+def _float(value) -> float:
+    """``float(value)`` for an exact rational, saturating to +-inf beyond the float range."""
+    try:
+        return float(value)
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf

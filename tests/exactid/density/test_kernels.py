@@ -1,0 +1,169 @@
+"""Special functions of the numba kernels against 50-digit mpmath.
+
+Tolerances are in units of eps = 2.2e-16 and of the size of the result: a correctly rounded
+float of value r is within eps |r| / 2 of the truth, and evaluating at a rounded argument x
+costs up to eps x^2 more for the Gaussian tail; the factors 4-8 leave room for the few
+roundings inside each formula, not for algorithmic error.
+"""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exactid.density import kernels as K
+from exactid.reference import mp_log_gauss_mass
+
+EPS = np.finfo(float).eps
+mp.mp.dps = 50
+
+
+def mp_log_ndtr(x):
+    x = mp.mpf(x)
+    # For x > 0 take log1p of the small upper tail: log(ncdf(x)) would round 1 - 1e-60 to 1.
+    return float(mp.log1p(-mp.ncdf(-x)) if x > 0 else mp.log(mp.ncdf(x)))
+
+
+mp_log_mass = mp_log_gauss_mass
+
+
+LOG_NDTR_POINTS = np.concatenate(
+    [np.linspace(-60, 60, 241), -np.logspace(-8, 3, 60), np.logspace(-8, 1.6, 40), [0.0]]
+)
+
+
+def test_log_ndtr_table():
+    got = K.log_ndtr(LOG_NDTR_POINTS)
+    ref = np.array([mp_log_ndtr(x) for x in LOG_NDTR_POINTS])
+    np.testing.assert_array_less(np.abs(got - ref), 4 * EPS * np.maximum(1.0, np.abs(ref)))
+
+
+@pytest.mark.parametrize("x, expected", [(-np.inf, -np.inf), (np.inf, 0.0), (40.0, 0.0)])
+def test_log_ndtr_limits(x, expected):
+    assert K.log_ndtr1(x) == expected
+
+
+def test_log_ndtr_far_tail_is_finite_and_accurate():
+    # The asymptotic series takes over at x < -25 sqrt(2); check well beyond, to -1e5.
+    x = -np.logspace(1.5, 5, 30)
+    got = K.log_ndtr(x)
+    ref = np.array([mp_log_ndtr(v) for v in x])
+    assert np.isfinite(got).all()
+    np.testing.assert_array_less(np.abs(got - ref), 4 * EPS * np.abs(ref))
+
+
+def test_erfcx_against_mpmath():
+    u = np.concatenate([np.linspace(0, 40, 801), np.logspace(1, 6, 50)])
+    got = np.array([K.erfcx1(v) for v in u])
+    ref = np.array([float(mp.exp(mp.mpf(v) ** 2) * mp.erfc(mp.mpf(v))) for v in u])
+    np.testing.assert_array_less(np.abs(got - ref), 4 * EPS * ref)
+
+
+@given(
+    c=st.floats(-45, 45),
+    log_width=st.floats(-17, 2),
+)
+def test_log_gauss_mass_against_mpmath(c, log_width):
+    h = 10.0**log_width
+    a, b = c - h / 2, c + h / 2
+    if not a < b:
+        return
+    ref = mp_log_mass(a, b)
+    got = K.log_gauss_mass1(a, b)
+    assert abs(got - ref) <= 8 * EPS * (abs(ref) + 1 + max(a * a, b * b))
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (-np.inf, np.inf),
+        (-np.inf, -40.0),
+        (40.0, np.inf),
+        (38.0, 38.5),  # both in the upper tail: Phi(b) - Phi(a) of two numbers near 1
+        (-1e-12, 1e-12),  # narrow, central
+        (5.0, 5.0 + 1e-9),  # narrow, tail
+        (-1.0, 30.0),
+        (-30.0, 1.0),
+        (0.0, 1e-300),
+        # Series path at its threshold h max(1, |c|) = 1, centred on zeros of He_2 (c = 1)
+        # and He_4 (c^2 = 3 +- sqrt 6): a zero term must not end the series early.
+        (0.5, 1.5),
+        (-1.5, -0.5),
+        (np.sqrt(3 + np.sqrt(6)) - 0.5 / np.sqrt(3 + np.sqrt(6)),
+         np.sqrt(3 + np.sqrt(6)) + 0.5 / np.sqrt(3 + np.sqrt(6))),
+        (np.sqrt(3 - np.sqrt(6)) - 0.5, np.sqrt(3 - np.sqrt(6)) + 0.5),
+    ],
+)
+def test_log_gauss_mass_table(a, b):
+    got = K.log_gauss_mass1(a, b)
+    ref = mp_log_mass(a, b)
+    assert got == ref or abs(got - ref) <= 8 * EPS * (abs(ref) + 1 + max(a * a, b * b))
+
+
+def test_log_gauss_mass_empty_interval():
+    assert K.log_gauss_mass1(1.0, 1.0) == -math.inf
+    assert K.log_gauss_mass1(2.0, 1.0) == -math.inf
+
+
+def test_upper_tail_difference_has_no_cancellation():
+    # Phi(39) - Phi(38) is ~1e-316 relative to 1: computed as 1 - 1 it would be 0 (-inf in log).
+    got = K.log_gauss_mass1(38.0, 39.0)
+    assert np.isfinite(got)
+    assert abs(got - mp_log_mass(38.0, 39.0)) <= 8 * EPS * abs(got)
+
+
+def test_array_kernels_match_scalar():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=200) * 10
+    b = a + rng.exponential(size=200)
+    np.testing.assert_array_equal(K.log_gauss_mass(a, b),
+                                  [K.log_gauss_mass1(x, y) for x, y in zip(a, b)])
+    np.testing.assert_array_equal(K.log_ndtr(a), [K.log_ndtr1(x) for x in a])
+
+
+def test_log_ndtr_relative_accuracy_in_upper_tail():
+    # For x > 0, log Phi(x) ~ -Phi(-x) is tiny; it must still carry full relative precision.
+    x = np.linspace(0.01, 37, 400)
+    ref = np.array([mp_log_ndtr(v) for v in x])
+    np.testing.assert_array_less(np.abs(K.log_ndtr(x) - ref), 8 * EPS * np.abs(ref))
+
+
+def test_log_ndtr_agrees_with_scipy():
+    from scipy.special import log_ndtr
+
+    x = np.linspace(-100, 5, 5001)
+    np.testing.assert_allclose(K.log_ndtr(x), log_ndtr(x), rtol=1e-14, atol=0)
+
+
+def test_parallel_kernel_is_parallel_after_serial_one_was_cached(tmp_path):
+    """numba's on-disk cache is keyed by function, not by the parallel option: if the serial
+    and parallel kernels shared one Python function, a cache written by the serial kernel
+    (small batches come first, e.g. in this suite's warm-up) would be loaded for the parallel
+    one, which then never starts a thread.  Checked in fresh processes with an empty cache."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np, numba
+from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf
+m = LatentModel(GaussianMixture([1.0], [0.0], [1.0]),
+                ReluNet([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]]), 0.3)
+log_pdf(m, np.linspace(-3, 3, int(sys.argv[1])))
+try:
+    print(numba.threading_layer())
+except ValueError:
+    print("no-threads")
+"""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+
+    def run(n_points):
+        out = subprocess.run([sys.executable, "-c", code, str(n_points)], env=env,
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    assert run(5) == "no-threads"  # serial kernel, compiled and cached first
+    assert run(100_000) != "no-threads"  # the parallel kernel really launched its threads
