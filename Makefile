@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install reproduce test lint bench clean
+.PHONY: install reproduce reproduce-full test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The quick reproduction (about 2 minutes; outputs in build/reproduce/, not tracked).
 reproduce: $(VENV)/.installed
 	$(BIN)/python scripts/reproduce.py
+
+# The paper-scale reproduction: rewrites the figures and results in figures/.
+reproduce-full: $(VENV)/.installed
+	$(BIN)/python scripts/reproduce.py --full
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -43,7 +43,9 @@ def save_figure(fig, path, dpi: int = 120, option: str = "path") -> None:
 
 
 def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, path):
-    """Two panels: the latent densities (left) and the log densities of x (right).
+    """The latent densities (left), then the density of x for each noise level, one panel
+    each.  A model has one colour in every panel (solid for the first model, dashed for the
+    others, so that identical curves stay visible on top of each other).
 
     Parameters
     ----------
@@ -51,7 +53,7 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
     prior_densities : sequence of ndarray, each shape (Nz,)
     x : ndarray, shape (Nx,)
     log_densities : dict[str, sequence of ndarray]
-        Curve family name (e.g. ``"sigma = 0.3"``) -> one log-density array per model.
+        Panel title (e.g. ``"sigma = 0.3"``) -> one log-density array per model, shape (Nx,).
     labels : sequence of str
         One label per model.
     title : str
@@ -59,23 +61,28 @@ def plot_pushforward_pair(z, prior_densities, x, log_densities, labels, title, p
         Output PNG; written atomically (a temporary file is renamed into place).
     """
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    styles = ["-", "--", ":"]
-    for k, (dens, label) in enumerate(zip(prior_densities, labels)):
-        left.plot(z, dens, styles[k % 3], lw=2, label=label)
-    left.set_xlabel("z")
-    left.set_ylabel("prior density")
-    left.set_title("latent priors (different)")
-    left.legend()
+    panels = len(log_densities)
+    fig, axes = plt.subplots(1, 1 + panels, figsize=(4.2 * (1 + panels), 3.8), squeeze=False)
+    left, rights = axes[0][0], axes[0][1:]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for c, (family, curves) in enumerate(log_densities.items()):
+
+    def style(k):
+        return dict(color=colors[k % len(colors)], ls="-" if k == 0 else "--",
+                    lw=2.6 if k == 0 else 1.6)
+
+    for k, (dens, label) in enumerate(zip(prior_densities, labels)):
+        left.plot(z, dens, label=label, **style(k))
+    left.set_xlabel("z")
+    left.set_ylabel("density of z")
+    left.set_title("latent priors (different)")
+    left.legend(fontsize=8)
+    for ax, (family, curves) in zip(rights, log_densities.items()):
         for k, (curve, label) in enumerate(zip(curves, labels)):
-            right.plot(x, np.exp(curve), styles[k % 3], color=colors[c % len(colors)],
-                       lw=2 if k == 0 else 1.5, label=f"{label}, {family}")
-    right.set_xlabel("x")
-    right.set_ylabel("density of x")
-    right.set_title("distributions of x (identical)")
-    right.legend(fontsize=8)
+            ax.plot(x, np.exp(curve), label=f"x under {label}", **style(k))
+        ax.set_xlabel("x")
+        ax.set_ylabel("density of x")
+        ax.set_title(f"law of x, {family} (identical)")
+        ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
@@ -87,9 +94,15 @@ _CURVE, _TRUTH, _MINIMIZER = "tab:blue", "black", "tab:red"
 GAMMA_2D = 0.3
 
 
-def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitle=None):
+def _nll_label(sl) -> str:
+    """y-axis label: population NLL (cross-entropy) or sample NLL, in nats."""
+    return "sample NLL (nats per point)" if sl.kind == "sample" else "population NLL (nats)"
+
+
+def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitle=None,
+                    minimizer_label="minimum of the slice"):
     """One panel per slice, in a row: the NLL against the parameter, with vertical lines at
-    the ground truth (solid) and at the global minimizer (dashed), as in paper 003, Figure 1.
+    the ground truth (solid) and at a minimizer (dashed), as in paper 003, Figure 1.
 
     Parameters
     ----------
@@ -98,8 +111,11 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
     path : str or os.PathLike
         Output image (format from the extension, PNG by default); written atomically.
     minimizer_values : sequence of float or None, optional
-        Per panel, the global minimizer's value of the panel's parameter (None or NaN: no
-        line).  Computed by the caller, e.g. ``slice.argmin_value`` or a grid search.
+        Per panel, a minimizer's value of the panel's parameter (None or NaN: no line), e.g.
+        ``slice.argmin_value`` (the minimum along the slice; not a global minimizer of the
+        model unless a search says so).
+    minimizer_label : str
+        Legend entry of the dashed line.
     titles : sequence of str, optional
         Per-panel titles.
     suptitle : str, optional
@@ -123,9 +139,9 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
         if np.isfinite(sl.truth_value):
             ax.axvline(sl.truth_value, color=_TRUTH, ls="-", lw=1.5, label="ground truth")
         if minimizer is not None and np.isfinite(minimizer):
-            ax.axvline(minimizer, color=_MINIMIZER, ls="--", lw=1.5, label="global minimizer")
+            ax.axvline(minimizer, color=_MINIMIZER, ls="--", lw=1.5, label=minimizer_label)
         ax.set_xlabel(parameter_label(sl.name))
-        ax.set_ylabel("negative log-likelihood")
+        ax.set_ylabel(_nll_label(sl))
         if title is not None:
             ax.set_title(title)
         if ax.get_legend_handles_labels()[0]:
@@ -136,9 +152,9 @@ def plot_nll_slices(slices, path, *, minimizer_values=None, titles=None, suptitl
     save_figure(fig, path)
 
 
-def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
+def plot_nll_slice_2d(slice2d, path, *, minimizer=None, minimizer_label="minimum of the slice"):
     """The NLL on a 2-D slice as a colour map with contour lines, with markers at the ground
-    truth and, if given, at the global minimizer.
+    truth and, if given, at a minimizer.
 
     Parameters
     ----------
@@ -147,7 +163,9 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     path : str or os.PathLike
         Output image (format from the extension, PNG by default); written atomically.
     minimizer : tuple of float, optional
-        ``(x, y)`` of the global minimizer, e.g. ``slice2d.argmin_values``.
+        ``(x, y)`` of a minimizer, e.g. ``slice2d.argmin_values`` (the minimum on the slice).
+    minimizer_label : str
+        Legend entry of its marker.
     """
     from matplotlib.colors import PowerNorm  # matplotlib: only when a figure is drawn
 
@@ -160,7 +178,7 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     norm = PowerNorm(gamma=GAMMA_2D, vmin=lo, vmax=hi) if hi > lo else None
     mesh = ax.pcolormesh(s.values_x, s.values_y, s.objective, shading="nearest", cmap="viridis",
                          norm=norm)
-    fig.colorbar(mesh, ax=ax, label="negative log-likelihood")
+    fig.colorbar(mesh, ax=ax, label=_nll_label(s))
     if s.values_x.size >= 2 and s.values_y.size >= 2 and hi > lo:
         levels = lo + (hi - lo) * np.linspace(0.0, 1.0, 16)[1:-1] ** (1.0 / GAMMA_2D)
         ax.contour(s.values_x, s.values_y, s.objective, levels=levels, colors="white",
@@ -170,7 +188,7 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
                 mew=2, ls="none", label="ground truth")
     if minimizer is not None:
         ax.plot([minimizer[0]], [minimizer[1]], "x", color=_MINIMIZER, ms=9, mew=2, ls="none",
-                label="global minimizer")
+                label=minimizer_label)
     ax.set_xlabel(parameter_label(s.name_x))
     ax.set_ylabel(parameter_label(s.name_y))
     if ax.get_legend_handles_labels()[0]:
@@ -179,28 +197,43 @@ def plot_nll_slice_2d(slice2d, path, *, minimizer=None):
     save_figure(fig, path)
 
 
-def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=None):
-    """Two panels: the fraction of replicates whose sample-NLL minimizer is equivalent to the
-    truth, and KL(truth || minimizer) per replicate (log scale), against the sample size.
+def plot_finite_sample(sizes, n_equivalent, n_replicates, kl_values, path, *, title=None):
+    """Two panels against the sample size: the number of replicates whose sample-NLL minimizer
+    is equivalent to the truth (as a fraction, with a 95% Wilson interval and the count ``k/R``
+    written at each point), and KL(truth || minimizer) of every replicate (log scale, nats).
 
     Parameters
     ----------
     sizes : ndarray, shape (S,)
-    fraction_equivalent : ndarray, shape (S,)
+    n_equivalent : ndarray of int, shape (S,)
+        Replicates whose minimizer is equivalent to the truth, per size.
+    n_replicates : int
+        Replicates per size.
     kl_values : sequence of ndarray
         Per size, the KL of each replicate (zeros are drawn at the axis floor).
     path : str or os.PathLike
     title : str, optional
     """
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.plot(sizes, fraction_equivalent, "o-", lw=2)
+    sizes = np.asarray(sizes)
+    k = np.asarray(n_equivalent, dtype=float)
+    frac = k / n_replicates
+    lo, hi = _wilson(k, n_replicates)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    # Rounding can put a Wilson bound a hair past the estimate at k = 0 or k = n.
+    yerr = [np.maximum(frac - lo, 0.0), np.maximum(hi - frac, 0.0)]
+    left.errorbar(sizes, frac, yerr=yerr, fmt="o-", lw=2, capsize=4,
+                  label="fraction (95% Wilson interval)")
+    for n, f, kk in zip(sizes, frac, k):
+        left.annotate(f"{int(kk)}/{n_replicates}", (n, f), textcoords="offset points",
+                      xytext=(6, 6), fontsize=8)
     left.set_xscale("log")
-    left.set_ylim(-0.05, 1.05)
-    left.set_xlabel("sample size n")
+    left.set_ylim(-0.05, 1.1)
+    left.set_xlabel("sample size n (log scale)")
     left.set_ylabel("fraction of replicates")
     left.set_title("sample-NLL minimizer equivalent to the truth")
-    positive = np.concatenate([np.asarray(k)[np.asarray(k) > 0] for k in kl_values] or [[1.0]])
+    left.legend(fontsize=8, loc="upper left")
+    positive = np.concatenate([np.asarray(v)[np.asarray(v) > 0] for v in kl_values] or [[1.0]])
     floor = positive.min() / 10 if positive.size else 1e-12
     zero_label, pos_label = "KL = 0 (drawn at the floor)", "replicate"
     for n, kls in zip(sizes, kl_values):
@@ -214,18 +247,26 @@ def plot_finite_sample(sizes, fraction_equivalent, kl_values, path, *, title=Non
             zero_label = None
         if pos.size:
             pos_label = None
-    medians = [np.median(np.asarray(k, dtype=float)) for k in kl_values]
+    medians = [np.median(np.asarray(v, dtype=float)) for v in kl_values]
     right.plot(sizes, np.maximum(medians, floor), "-", color="C1", lw=2, label="median")
     right.set_xscale("log")
     right.set_yscale("log")
-    right.set_xlabel("sample size n")
-    right.set_ylabel("KL(truth || minimizer)")
+    right.set_xlabel("sample size n (log scale)")
+    right.set_ylabel("KL(truth || minimizer) (nats, log scale)")
     right.set_title("population KL of the sample-NLL minimizer")
-    right.legend()
+    right.legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _wilson(k, n: int, z: float = 1.959963984540054):
+    """The Wilson score interval of a binomial proportion ``k / n`` (arrays of k)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=None):
@@ -261,7 +302,7 @@ def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=No
               label="f = g")
     left.axhline(0.0, color="0.8", lw=0.8, zorder=0)
     left.set_xlabel("z")
-    left.set_ylabel("value")
+    left.set_ylabel("f(z), g(z)")
     left.set_title("f (black and red) and g (black and blue), eq. (15)")
     left.legend(fontsize=8)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -271,7 +312,7 @@ def plot_example4(z, f_values, g_values, shared, x, densities, path, *, title=No
         right.plot(x, p_g, "--", color="black" if c == 0 else color, lw=1.2,
                    label=f"g(Y), {family}")
     right.set_xlabel("x")
-    right.set_ylabel("density")
+    right.set_ylabel("density of x")
     right.set_title("laws of f(Y) and g(Y) (identical)")
     right.legend(fontsize=8)
     if title:

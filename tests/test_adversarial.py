@@ -348,9 +348,17 @@ def test_atomic_write_removes_its_temporary_file_on_sigterm(tmp_path, monkeypatc
 
 
 # -- 2. Ctrl-C and SIGTERM in a real process ---------------------------------------------------
+def _interactive_signals():
+    """In the child: SIGINT as in a terminal. A shell without job control starts background
+    jobs (``make test &``) with SIGINT ignored, which Python then keeps ignoring; a user's
+    Ctrl-C never reaches such a process, and the test would wait for a run that cannot stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args, cwd):
     return subprocess.Popen([sys.executable, "-m", "exactid.cli", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_interactive_signals)
 
 
 def _wait_for(path: Path, proc, timeout=300.0):

@@ -11,6 +11,7 @@ import os
 import sys
 
 from exactid import __version__
+from exactid.cli.options import add_progress_options, use_help_formatter
 from exactid.cli.run import EXIT_FAILED, EXIT_OK, run_command
 from exactid.files import atomic_write, check_output, to_json
 
@@ -87,7 +88,7 @@ def _cmd_stability(args) -> int:
         try:
             results.append(run_stability(dataset, runs=args.runs, seed=args.seed,
                                          config=config, check_decoder=args.check_decoder,
-                                         progress=not args.quiet))
+                                         progress=args.progress))
         except NonFiniteLossError as exc:
             print(f"vade-check stability: {model}: {exc}; nothing written", file=sys.stderr)
             return EXIT_FAILED
@@ -131,31 +132,39 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train R models with seeds S..S+R-1, compare every ordered "
                                    "pair of runs (strong MCC, weak MCC, dist_Aff,L2) and each "
                                    "run with the ground truth; print a Table 2-style summary.")
-    p.add_argument("--dataset", choices=DATASETS, default="pinwheel")
+    p.add_argument("--dataset", choices=DATASETS, default="pinwheel",
+                   help="simulated data set (see README, 'VaDE stability')")
     p.add_argument("--runs", type=_positive_int("runs", 2), default=5,
-                   help="number of runs (default 5)")
+                   help="number of runs; every ordered pair is compared")
     p.add_argument("--seed", type=_positive_int("seed", 0), default=0,
-                   help="seed of the first run (default 0)")
-    p.add_argument("--model", choices=("vade", "vae"), default="vade")
+                   help="seed of the first run (run r uses seed + r)")
+    p.add_argument("--model", choices=("vade", "vae"), default="vade",
+                   help="VaDE (learned mixture prior) or the plain VAE (N(0, I) prior)")
     p.add_argument("--baseline", action="store_true",
                    help="also run the plain VAE baseline on the same data")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON")
     p.add_argument("--check-decoder", action="store_true",
                    help="check the injectivity of every trained decoder with exactid")
     p.add_argument("--samples", type=_positive_int("samples", 10), default=5000,
-                   help="number of samples (default 5000)")
+                   help="number of samples")
     p.add_argument("--data-seed", type=_positive_int("data-seed", 0), default=0,
-                   help="seed of the data set (default 0)")
-    p.add_argument("--pretrain-epochs", type=_positive_int("pretrain-epochs", 0), default=15)
-    p.add_argument("--epochs", type=_positive_int("epochs", 1), default=20)
-    p.add_argument("--batch-size", type=_positive_int("batch-size", 1), default=100)
-    p.add_argument("--lr", type=_positive_float, default=1e-3)
+                   help="seed of the data set")
+    p.add_argument("--pretrain-epochs", type=_positive_int("pretrain-epochs", 0), default=15,
+                   help="epochs of autoencoder pretraining (0: none, random initial prior)")
+    p.add_argument("--epochs", type=_positive_int("epochs", 1), default=20,
+                   help="epochs of training on the ELBO")
+    p.add_argument("--batch-size", type=_positive_int("batch-size", 1), default=100,
+                   help="minibatch size")
+    p.add_argument("--lr", type=_positive_float, default=1e-3,
+                   help="Adam learning rate (pretraining and training)")
     p.add_argument("--device", default="cpu",
-                   help="torch device (default cpu; 'cuda' if available)")
-    p.add_argument("--figure-dir", default="figures",
-                   help="directory of the latent scatter plots (default figures; '' for none)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+                   help="torch device, e.g. cuda if available")
+    p.add_argument("--figure-dir", metavar="DIR",
+                   help="write the latent scatter plots stability_<dataset>_<model>.png to DIR "
+                        "(default: no figures)")
+    add_progress_options(p, "a progress bar over the runs' epochs and the pairs")
     p.set_defaults(func=_cmd_stability)
+    use_help_formatter(parser, sub)
     return parser
 
 

@@ -18,8 +18,10 @@ def _ellipse(ax, mean, cov, color):
 
 
 def plot_latents(result, path, *, max_points: int = 3000) -> None:
-    """One panel for the ground-truth latents, then one per run: the encoded data coloured by
-    the true cluster labels, with the 2-sigma ellipses of the mixture compared by distAff,L2.
+    """The ground-truth latents, then one panel per run, in a grid of at most three columns:
+    the encoded data coloured by the true cluster labels, with the 2-sd ellipses of the mixture
+    compared by distAff,L2.  Each panel keeps its own axes (the runs' latent spaces differ by an
+    affine map), with ticks.
 
     Parameters
     ----------
@@ -31,28 +33,35 @@ def plot_latents(result, path, *, max_points: int = 3000) -> None:
     """
     plt = pyplot()
     labels = np.asarray(result.labels)
-    n = len(labels)
-    rows = np.random.default_rng(0).permutation(n)[:max_points]
-    panels = [("ground truth", np.asarray(result.truth), None)] + [
+    rows = np.random.default_rng(0).permutation(len(labels))[:max_points]
+    panels = [("ground-truth latents", np.asarray(result.truth), None)] + [
         (f"run {k + 1} (seed {rec['seed']})", z, g)
         for k, (rec, z, g) in enumerate(zip(result.runs, result.latents, result.priors))]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.8 * len(panels), 3.0), squeeze=False)
+    ncols = min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.7 * nrows), squeeze=False)
     cmap = plt.get_cmap("tab10")
-    for ax, (title, z, g) in zip(axes[0], panels):
+    for ax, (title, z, g) in zip(axes.flat, panels):
         z = np.asarray(z)
         if z.shape[1] < 2:
             z = np.column_stack([z[:, 0], np.zeros(len(z))])
-        ax.scatter(z[rows, 0], z[rows, 1], c=[cmap(int(c) % 10) for c in labels[rows]], s=2,
+        ax.scatter(z[rows, 0], z[rows, 1], c=[cmap(int(c) % 10) for c in labels[rows]], s=3,
                    alpha=0.5, linewidths=0)
         if g is not None and g.dim >= 2:
             for mean, cov in zip(g.means, g.covs):
                 _ellipse(ax, mean, cov, "black")
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("latent coordinate 1", fontsize=9)
+        ax.set_ylabel("latent coordinate 2", fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
     mixture = "learned prior" if result.model == "vade" else "GMM fitted to the codes"
-    fig.suptitle(f"{result.model} latent spaces, {result.dataset} "
-                 f"(colours: true clusters; ellipses: {mixture}, 2 sd)",
-                 fontsize=10)
+    config = result.config
+    model = {"vade": "VaDE", "vae": "VAE"}.get(result.model, result.model)
+    fig.suptitle(f"{model} latent spaces on {result.dataset} "
+                 f"({config['n_samples']} samples, {config['pretrain_epochs']} pretraining + "
+                 f"{config['epochs']} training epochs)\n"
+                 f"colours: true clusters; ellipses: {mixture}, 2 sd", fontsize=11)
     fig.tight_layout()
     save_figure(fig, path)

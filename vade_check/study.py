@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from exactid import GaussianMixture
+from exactid.progress import progress_bar
 from exactid.validation import check_instance, check_integer
 
 from .alignment import MAX_PAPER_COMPONENTS, dist_aff_l2
@@ -99,7 +100,7 @@ def _stats(values) -> dict:
 
 
 def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
-                  check_decoder: bool = False, progress: bool = False) -> StabilityResult:
+                  check_decoder: bool = False, progress=None) -> StabilityResult:
     """Train ``runs`` models on ``dataset`` and compare every pair (see the module docstring).
 
     Parameters
@@ -112,8 +113,9 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
     config : vade_check.training.TrainConfig, optional
     check_decoder : bool
         Add :func:`vade_check.decoder_check.check_decoder` of every trained decoder.
-    progress : bool
-        Progress bars on stderr.
+    progress : bool or None
+        One progress bar on stderr across all runs' epochs (run, epoch, loss, time left), then
+        one over the pairs (None: only when stderr is a terminal; see :mod:`exactid.progress`).
 
     Returns
     -------
@@ -133,7 +135,7 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
     # The paper's alignment tries all J! permutations; like the paper (J.3.3) the distance is
     # left out beyond MAX_PAPER_COMPONENTS components.
     with_distance = n_comp <= MAX_PAPER_COMPONENTS
-    pairs = _compare_pairs(latents, priors, with_distance)
+    pairs = _compare_pairs(latents, priors, with_distance, progress)
     summary = {"pairs": {k: _stats([p[k] for p in pairs]) for k in _PAIR_METRICS
                          if with_distance or not k.startswith("dist")},
                "truth": {k: _stats([rec["truth"][k] for rec in run_records])
@@ -154,42 +156,50 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
 
 
 def _train_runs(dataset, runs, seed, config, n_comp, check_decoder, progress):
-    """Train every run; return its record, its latents and its prior (the learned one, or for
+    """Train every run; return the runs' records, latents and priors (the learned prior, or for
     the VAE a GMM fitted to the codes)."""
-    from .training import fit_gmm, train  # torch
-
     run_records, latents, priors = [], [], []
-    for r in range(runs):
-        s = int(seed) + r
-        res = train(dataset.x, config, seed=s, n_clusters=dataset.n_clusters,
-                    progress=progress, label=f"{config.model} run {r + 1}/{runs} (seed {s})")
-        if config.model == "vade":
-            prior = res.prior
-        else:
-            w, mu, var = fit_gmm(res.latents, n_comp, seed=s)
-            prior = GaussianMixture(w, mu, np.stack([np.diag(v) for v in var]))
-        record = {
-            "run": r, "seed": s, "seconds": res.seconds, "device": res.device,
-            "final_loss": res.history["loss"][-1],
-            "truth": {"strong_mcc": strong_mcc(res.latents, dataset.z),
-                      "weak_mcc": weak_mcc(res.latents, dataset.z)},
-            "prior": _gmm_dict(prior),
-        }
-        if check_decoder:
-            record["decoder_check"] = check_decoder_of(res.model.decoder_net(), res.latents)
-        run_records.append(record)
-        latents.append(res.latents)
-        priors.append(prior)
+    epochs = runs * (config.pretrain_epochs + config.epochs)
+    with progress_bar(epochs, f"{config.model} on {dataset.name}", progress, unit="epoch") as bar:
+        for r in range(runs):
+            record, z, prior = _train_one(dataset, config, r, runs, int(seed) + r, n_comp,
+                                          check_decoder, bar)
+            run_records.append(record)
+            latents.append(z)
+            priors.append(prior)
     return run_records, latents, priors
 
 
-def _compare_pairs(latents, priors, with_distance) -> list[dict]:
+def _train_one(dataset, config, r, runs, s, n_comp, check_decoder, bar):
+    """Run ``r`` of ``runs`` with seed ``s``: ``(record, latents, prior)``."""
+    from .training import fit_gmm, train  # torch
+
+    res = train(dataset.x, config, seed=s, n_clusters=dataset.n_clusters,
+                label=f"run {r + 1}/{runs}", bar=bar)
+    if config.model == "vade":
+        prior = res.prior
+    else:
+        w, mu, var = fit_gmm(res.latents, n_comp, seed=s)
+        prior = GaussianMixture(w, mu, np.stack([np.diag(v) for v in var]))
+    record = {
+        "run": r, "seed": s, "seconds": res.seconds, "device": res.device,
+        "final_loss": res.history["loss"][-1],
+        "truth": {"strong_mcc": strong_mcc(res.latents, dataset.z),
+                  "weak_mcc": weak_mcc(res.latents, dataset.z)},
+        "prior": _gmm_dict(prior),
+    }
+    if check_decoder:
+        bar.set_postfix_str(f"run {r + 1}/{runs}: checking the decoder", refresh=True)
+        record["decoder_check"] = check_decoder_of(res.model.decoder_net(), res.latents)
+    return record, res.latents, prior
+
+
+def _compare_pairs(latents, priors, with_distance, progress=None) -> list[dict]:
     """Every ordered pair of runs: strong and weak MCC, and dist_Aff,L2 if asked."""
     pairs = []
-    for i in range(len(latents)):
-        for j in range(len(latents)):
-            if i == j:
-                continue
+    n = len(latents)
+    with progress_bar(n * (n - 1), "comparing pairs of runs", progress, unit="pair") as bar:
+        for i, j in ((i, j) for i in range(n) for j in range(n) if i != j):
             pair = {"i": i, "j": j, "strong_mcc": strong_mcc(latents[i], latents[j]),
                     "weak_mcc": weak_mcc(latents[i], latents[j]),
                     "dist_aff_l2": None, "dist_aff_l2_refined": None}
@@ -197,6 +207,7 @@ def _compare_pairs(latents, priors, with_distance) -> list[dict]:
                 d = dist_aff_l2(priors[i], priors[j])
                 pair.update(dist_aff_l2=float(d.paper), dist_aff_l2_refined=float(d.refined))
             pairs.append(pair)
+            bar.update(1)
     return pairs
 
 
@@ -243,14 +254,16 @@ def format_table(results) -> str:
         t = res.summary["truth"]
         lines.append(f"  {res.dataset:<16} {res.model:<6} strong MCC {_fmt(t['strong_mcc'])}"
                      f"  weak MCC {_fmt(t['weak_mcc'])}")
-    notes = [f"  {res.model}: distAff,L2 {res.dist_aff_source}" for res in results]
     lines.append("")
     lines.append("mean (std, ddof=1) over ordered pairs of runs; MCCs out of sample; "
-                 "dist_Aff,L2 as in the paper (mean matching), refined = optimised over A:")
-    lines.extend(notes)
+                 "dist_Aff,L2 as in the paper (mean matching), refined = optimised over A;")
+    lines.append("per data set and model: what dist_Aff,L2 compares, and the (F4) verdicts of "
+                 "the trained decoders (--check-decoder):")
     for res in results:
+        line = f"  {res.dataset:<16} {res.model:<6} distAff,L2 {res.dist_aff_source}"
         if "decoder_F4" in res.summary:
             d = res.summary["decoder_F4"]
-            lines.append(f"  {res.model} decoders (F4): {d['holds']} hold, {d['fails']} fail, "
-                         f"{d['undecided']} undecided")
+            line += (f"; decoders (F4): {d['holds']} hold, {d['fails']} fail, "
+                     f"{d['undecided']} undecided")
+        lines.append(line)
     return "\n".join(lines)

@@ -264,7 +264,7 @@ def _as_data(x) -> np.ndarray:
 
 
 def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: int | None = None,
-          progress: bool = False, label: str = "run") -> TrainResult:
+          progress=None, label: str = "run", bar=None) -> TrainResult:
     """Train one VaDE (or VAE) on the observations ``x``.
 
     Parameters
@@ -279,7 +279,11 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
     progress : bool or None
         A progress bar on stderr (None: only on a terminal; see :mod:`exactid.progress`).
     label : str
-        Prefix of the progress bar.
+        Prefix of the progress bar (and of its loss display when ``bar`` is given).
+    bar : tqdm bar, optional
+        An open bar to advance by one per epoch instead of a new one (one bar across the runs
+        of a study, so that it shows the runs done and the time left); ``progress`` is then
+        ignored and the bar is left open.
 
     Returns
     -------
@@ -312,13 +316,16 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))
     x_t = torch.as_tensor(x_np, dtype=torch.float32, device=device)
-    bar = progress_bar(config.pretrain_epochs + config.epochs, label, progress, unit="epoch")
+    own = bar is None
+    if own:
+        bar = progress_bar(config.pretrain_epochs + config.epochs, label, progress, unit="epoch")
     history = {"pretrain_mse": [], "loss": []}
     try:
-        _pretrain(model, x_t, config, gen, n_comp, seed, history, bar)
-        _train_elbo(model, x_t, config, gen, history, bar)
+        _pretrain(model, x_t, config, gen, n_comp, seed, history, bar, label)
+        _train_elbo(model, x_t, config, gen, history, bar, label)
     finally:
-        bar.close()
+        if own:
+            bar.close()
     model.eval()
     with torch.no_grad():
         mean, _ = model.encode(x_t)
@@ -333,7 +340,7 @@ def train(x, config: TrainConfig | None = None, *, seed: int = 0, n_clusters: in
                        config=config.to_dict())
 
 
-def _pretrain(model, x_t, config, gen, n_comp, seed, history, bar) -> None:
+def _pretrain(model, x_t, config, gen, n_comp, seed, history, bar, label) -> None:
     """1. autoencoder pretraining on the encoder mean; 2. the prior (and the noise)
     initialised from the encoded data (without pretraining: random prior means)."""
     if not config.pretrain_epochs:
@@ -351,7 +358,8 @@ def _pretrain(model, x_t, config, gen, n_comp, seed, history, bar) -> None:
     for epoch in range(config.pretrain_epochs):
         mse = _epoch(x_t, config.batch_size, gen, opt, reconstruction, "pretraining", epoch)
         history["pretrain_mse"].append(mse)
-        bar.set_postfix_str(f"pretrain mse {mse:.4g}", refresh=False)
+        bar.set_postfix_str(f"{label}: pretraining epoch {epoch + 1}, mse {mse:.4g}",
+                            refresh=False)
         bar.update(1)
     with torch.no_grad():
         codes, _ = model.encode(x_t)
@@ -364,7 +372,7 @@ def _pretrain(model, x_t, config, gen, n_comp, seed, history, bar) -> None:
             model.log_noise_var.fill_(math.log(max(mse, 1e-6)))
 
 
-def _train_elbo(model, x_t, config, gen, history, bar) -> None:
+def _train_elbo(model, x_t, config, gen, history, bar, label) -> None:
     """3. VaDE (or VAE) training on the single-sample ELBO."""
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
 
@@ -374,5 +382,5 @@ def _train_elbo(model, x_t, config, gen, history, bar) -> None:
     for epoch in range(config.epochs):
         loss = _epoch(x_t, config.batch_size, gen, opt, negative_elbo, "training", epoch)
         history["loss"].append(loss)
-        bar.set_postfix_str(f"loss {loss:.4g}", refresh=False)
+        bar.set_postfix_str(f"{label}: epoch {epoch + 1}, loss {loss:.4g}", refresh=False)
         bar.update(1)

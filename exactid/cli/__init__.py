@@ -16,6 +16,7 @@ import sys
 
 from .._version import __version__
 from . import check, counterexamples, logpdf, pieces, simulate, surface
+from .options import use_help_formatter
 from .run import EXIT_OK, run_command
 
 __all__ = ["main", "build_parser", "run_command"]
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    use_help_formatter(parser, sub)
     return parser
 
 

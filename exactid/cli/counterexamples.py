@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..files import to_json
+from .options import add_progress_options
 from .run import EXIT_OK
 
 __all__ = ["register", "run"]
@@ -20,6 +21,7 @@ def register(sub) -> None:
     )
     p.add_argument("--no-symbolic", action="store_true", help="skip the sympy checks")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_progress_options(p, "a progress bar over the constructions")
     p.set_defaults(func=run)
 
 
@@ -29,7 +31,7 @@ def run(args) -> int:
     # the other commands start fast.
     from .. import counterexamples
 
-    rows = counterexamples.verify_all(symbolic=not args.no_symbolic)
+    rows = counterexamples.verify_all(symbolic=not args.no_symbolic, progress=args.progress)
     if args.json:
         print(to_json([row.as_dict() for row in rows], indent=2))
     else:

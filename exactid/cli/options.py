@@ -11,7 +11,26 @@ import sys
 from ..files import check_output
 
 __all__ = ["add_progress_options", "accept_negative_numbers", "check_figure_output",
-           "warn_if_trusting"]
+           "warn_if_trusting", "HelpFormatter", "use_help_formatter"]
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` that shows every option's default, unless its text already says it or the
+    default is "not given" (None) or "off" (False)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
+            return text
+        return super()._get_help_string(action)
+
+
+def use_help_formatter(parser: argparse.ArgumentParser, subparsers) -> None:
+    """:class:`HelpFormatter` for ``parser`` and each command of its ``subparsers`` (the
+    object ``add_subparsers`` returned)."""
+    parser.formatter_class = HelpFormatter
+    for command in subparsers.choices.values():
+        command.formatter_class = HelpFormatter
 
 
 def warn_if_trusting(args) -> None:
@@ -20,13 +39,15 @@ def warn_if_trusting(args) -> None:
               "without restriction, which runs any code it contains", file=sys.stderr)
 
 
-def add_progress_options(p) -> None:
+def add_progress_options(p, what: str = "progress", quiet: str | None = None) -> None:
+    """``--progress`` / ``--quiet``: ``args.progress`` is True, False or None (the convention
+    of :mod:`exactid.progress`); ``what`` says what is shown, ``quiet`` what --quiet does."""
     group = p.add_mutually_exclusive_group()
     group.add_argument("--progress", dest="progress", action="store_const", const=True,
-                       default=None, help="always show progress on stderr (default: only when "
+                       default=None, help=f"always show {what} on stderr (default: only when "
                        "stderr is a terminal)")
     group.add_argument("--quiet", dest="progress", action="store_const", const=False,
-                       help="never show progress")
+                       help=quiet or f"never show {what}")
 
 
 #: Negative numbers in any float spelling (-1e3, -.5, -inf) are values, not options; argparse's

@@ -9,6 +9,7 @@ from .. import limits
 from ..errors import Interrupted
 from ..files import atomic_write, check_output, to_json
 from ..search import study
+from .options import add_progress_options
 from .run import EXIT_OK
 
 __all__ = ["register", "run"]
@@ -38,6 +39,8 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the unfinished study in --json OUT (same arguments): its "
                    "completed models are kept, the others are run")
+    add_progress_options(p, "progress bars for each search and classification",
+                         quiet="no progress bars and no per-model lines on stderr")
     p.set_defaults(func=run)
 
 
@@ -79,8 +82,9 @@ def run(args) -> int:
             _write(args.json, header, records, n_models)
 
     try:
-        study.run_study(n_models, args.seed, components, tol=args.tol, truth_decoder=truth_decoder,
-                  start=len(previous), on_record=keep)
+        study.run_study(n_models, args.seed, components, tol=args.tol,
+                        truth_decoder=truth_decoder, start=len(previous), on_record=keep,
+                        progress=args.progress)
     except KeyboardInterrupt:
         if args.json and records:
             where = (f"{len(records)} of {n_models} models are complete and kept in "

@@ -130,7 +130,8 @@ def _surface_1d(args, model, name, values, data) -> int:
             "truth_value": sl.truth_value, "argmin_value": argmin,
         }))
         return EXIT_OK
-    what = "population NLL H(truth, model)" if sl.kind == "population" else "sample NLL"
+    what = ("population NLL H(truth, model) in nats" if sl.kind == "population"
+            else "sample NLL in nats per point")
     print(f"{what} along {name} (truth {name} = {sl.truth_value:.10g}), {sl.values.size} points")
     print(f"{name:>14} {'NLL':>22} {'error':>10}")
     best = int(sl.objective.argmin())
@@ -159,7 +160,8 @@ def _surface_2d(args, model, name, values, name2, values2, data) -> int:
             "argmin_value": ax, "argmin_value2": ay,
         }))
         return EXIT_OK
-    what = "population NLL H(truth, model)" if sl.kind == "population" else "sample NLL"
+    what = ("population NLL H(truth, model) in nats" if sl.kind == "population"
+            else "sample NLL in nats per point")
     ny, nx = sl.objective.shape
     print(f"{what} on a {nx} x {ny} grid of ({name}, {name2}) (--json for all values)")
     print(f"truth:   {name} = {sl.truth_value_x:.10g}, {name2} = {sl.truth_value_y:.10g}")

@@ -39,6 +39,7 @@ user-given box must contain every vertex of the regions.
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -59,7 +60,6 @@ __all__ = ["check_injectivity", "exact_rank", "ILL_CONDITIONED"]
 #: "ill-conditioned": the linear programs (tolerances ~1e-10) cannot resolve its image, and a
 #: collision or overlap found with it is reported as undecided, never as a verdict.
 ILL_CONDITIONED = 1e-7
-
 
 
 def _strip_box(cell, box):
@@ -84,14 +84,22 @@ class _Phase:
     def __init__(self, deadline: Deadline, progress, label: str, total: int):
         self.deadline, self.label = deadline, label
         self.bar = progress_bar(total, label, progress, unit="pair")
+        self._shown = 0.0
 
     def step(self, n: int = 1) -> None:
         self.deadline.check(f"deciding {self.label}")
         self.bar.update(n)
 
+    def note(self, text: str) -> None:
+        """Show what a long step is doing (redrawn at most twice a second)."""
+        self.bar.set_postfix_str(text, refresh=False)
+        now = time.monotonic()
+        if now - self._shown >= 0.5:
+            self._shown = now
+            self.bar.refresh()
+
     def close(self) -> None:
         self.bar.close()
-
 
 
 def check_injectivity(net: ReluNet, *, box: float | None = None, tol: float = 1e-9,
@@ -157,11 +165,14 @@ def check_injectivity(net: ReluNet, *, box: float | None = None, tol: float = 1e
 
     K = len(info)
     f4 = decide("(F4) injective", K * (K - 1) // 2,
-                lambda ph: decide_f4(f, info, m, scale, notes, ph, ill))
+                lambda ph: decide_f4(f, info, m, scale, notes, ph, ill, box=regs.box))
     f3 = decide("(F3) observably injective", K * (K - 1) // 2,
-                lambda ph: decide_f3(f, info, m, max_rank, tol, scale, notes, ph, ill))
+                lambda ph: decide_f3(f, info, m, max_rank, tol, scale, notes, ph, ill,
+                                         box=regs.box))
     f2 = decide("(F2) weakly injective", K * (K - 1),
-                lambda ph: decide_f2(f, info, m, max_rank, f3, tol, scale, notes, ph))
+                lambda ph: decide_f2(f, info, m, max_rank, f3, tol, scale, notes, ph,
+                                         box=regs.box))
+    _note_witnesses_outside(regs.box, {"F2": f2, "F3": f3, "F4": f4}, notes)
     return InjectivityReport(m=m, n=n, n_cells=len(info), n_regions=len(regs.regions),
                              box=float(regs.box), F2=f2, F3=f3, F4=f4,
                              appendix_h=appendix_h(net, info, m, max_rank, f3, f4),
@@ -205,6 +216,18 @@ def _cell_info(net, regs, notes):
     return info, c, ill
 
 
+def _note_witnesses_outside(box: float, verdicts: dict, notes: list) -> None:
+    """A note for each verdict whose witness points (z, z1, z2) lie outside the box: witnesses
+    are sought inside it first, so none exists there."""
+    for key, verdict in verdicts.items():
+        points = [np.asarray(verdict.witness[k], float) for k in ("z", "z1", "z2")
+                  if k in verdict.witness]
+        if any(np.abs(z).max() > box * (1 + 1e-9) for z in points):
+            notes.append(f"the ({key}) witness lies outside the enumeration box "
+                         f"[-{box:g}, {box:g}]^{points[0].size}, because none exists inside "
+                         "it; the verdicts hold on all of R^m")
+
+
 def _unscale(verdict: Verdict, c: float) -> Verdict:
     """x-space witnesses of f / c back to f."""
     w = dict(verdict.witness)
@@ -214,7 +237,6 @@ def _unscale(verdict: Verdict, c: float) -> Verdict:
     if "radius" in w:
         w["radius"] = float(w["radius"] * c)
     return Verdict(verdict.holds, verdict.reason, w)
-
 
 
 def exact_rank(net: ReluNet, pattern) -> int:
@@ -236,7 +258,6 @@ def exact_rank(net: ReluNet, pattern) -> int:
         M = [[sum((Fraction(float(W[r, k])) * M[k][col] for k in range(W.shape[1])),
                   Fraction(0)) for col in range(m)] for r in range(W.shape[0])]
     return _rank_exact(M)
-
 
 
 def _rank_exact(rows: list) -> int:

@@ -27,12 +27,13 @@ WITNESS_RTOL = 1e-11
 #: The search for an F2 ball gives up on a cell beyond this many pieces (with a note).
 MAX_PIECES = 4096
 #: Witness searches stay within this multiple of the enumeration box (LP solutions far out are
-#: dominated by the solver's tolerances).
+#: dominated by the solver's tolerances).  A witness is first sought inside the box itself, so
+#: that the report's points lie in the box it prints; only if none exists there (an overlap or a
+#: ball of unique preimages that lies wholly outside) is it taken from the larger box.
 WITNESS_BOX = 10.0
 #: Singular values below this fraction of the network's largest map norm count as zero (the
 #: maps are normalised so that the largest has norm 1).
 RANK_RTOL = 1e-10
-
 
 
 def numerical_rank(A, scale) -> int:
@@ -43,10 +44,8 @@ def numerical_rank(A, scale) -> int:
     return int(np.sum(s > RANK_RTOL * scale))
 
 
-
 def _same_map(Ai, bi, Aj, bj) -> bool:
     return np.array_equal(Ai, Aj) and np.array_equal(bi, bj)
-
 
 
 def _collision_ok(net, z1, z2, scale) -> bool:
@@ -57,7 +56,6 @@ def _collision_ok(net, z1, z2, scale) -> bool:
     return gap <= WITNESS_RTOL * size and np.abs(z1 - z2).max() > DISTINCT * scale * 1e-3
 
 
-
 def _undecided(key: str, found: str, cells, witness: dict) -> Verdict:
     """A finding that involves an ill-conditioned region: reported, not decided."""
     return Verdict(None, f"undecided: {found} involving the ill-conditioned region(s) "
@@ -65,9 +63,9 @@ def _undecided(key: str, found: str, cells, witness: dict) -> Verdict:
                    witness)
 
 
-
-def decide_f4(net, info, m, scale, notes, phase, ill=frozenset()) -> Verdict:
-    """``net`` is the (normalised) map to evaluate: a callable on arrays of shape (N, m)."""
+def decide_f4(net, info, m, scale, notes, phase, ill=frozenset(), box=None) -> Verdict:
+    """``net`` is the (normalised) map to evaluate: a callable on arrays of shape (N, m);
+    ``box`` the half-width of the enumeration box, where witnesses are sought first."""
     for _, _, A, _, rank, cell in info:
         if rank < m:
             v = np.linalg.svd(A)[2][-1]  # a null vector (the smallest singular value is 0)
@@ -86,6 +84,8 @@ def decide_f4(net, info, m, scale, notes, phase, ill=frozenset()) -> Verdict:
                 continue
             witness = _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale)
             if witness is not None:
+                witness = _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale,
+                                     box=box) or witness
                 z1, z2 = witness
                 found = {"z1": z1.tolist(), "z2": z2.tolist(), "x": net(z1[None])[0].tolist()}
                 if {i, j} & set(ill):
@@ -95,9 +95,11 @@ def decide_f4(net, info, m, scale, notes, phase, ill=frozenset()) -> Verdict:
                    "with distinct preimages")
 
 
+def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale, box=None):
+    """Points z1 in C_i, z2 in C_j with equal images and z1 != z2, or None.
 
-def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
-    """Points z1 in C_i, z2 in C_j with equal images and z1 != z2, or None."""
+    With ``box``, only points in ``[-box, box]^m`` are sought: None then says nothing about
+    collisions outside the box (used to relocate a witness already found)."""
     ki, kj = Hi.shape[0], Hj.shape[0]
     a_ub = np.zeros((ki + kj, 2 * m))
     a_ub[:ki, :m] = Hi
@@ -109,11 +111,11 @@ def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
         for sign in (1.0, -1.0):
             c = np.zeros(2 * m)
             c[k], c[m + k] = -sign, sign  # maximise sign * (z1 - z2)_k
-            for bound in (None, 100.0 * scale):
+            for bound in ((None, 100.0 * scale) if box is None else (box,)):
                 bounds = None if bound is None else [(-bound, bound)] * (2 * m)
                 res = linprog(c, a_ub if a_ub.size else None, b_ub if a_ub.size else None,
                                a_eq, b_eq, bounds)
-                if res.status == 2:  # infeasible: the images do not meet
+                if res.status == 2:  # infeasible: the images do not meet (in the box)
                     return None
                 if res.status == 3:  # unbounded: re-solve in a large box for a witness
                     continue
@@ -130,7 +132,6 @@ def _collision(net, Hi, hi, Ai, bi, Hj, hj, Aj, bj, m, scale):
                         return z1, z2
                 break
     return None
-
 
 
 def _overlap(info_i, info_j, m, tol, scale, notes=None, label=""):
@@ -160,8 +161,8 @@ def _overlap(info_i, info_j, m, tol, scale, notes=None, label=""):
     return H, h, M, c, centre, radius
 
 
-
-def decide_f3(net, info, m, max_rank, tol, scale, notes, phase, ill=frozenset()) -> Verdict:
+def decide_f3(net, info, m, max_rank, tol, scale, notes, phase, ill=frozenset(),
+              box=None) -> Verdict:
     if max_rank < m:
         return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: every "
                        "point has infinitely many preimages", {"max_rank": max_rank})
@@ -174,7 +175,9 @@ def decide_f3(net, info, m, max_rank, tol, scale, notes, phase, ill=frozenset())
                           f"F3: regions {full[a]} and {full[b]}")
             if ov is None:
                 continue
-            _, _, M, c, centre, radius = ov
+            H, h, M, c, centre, radius = ov
+            if box is not None:
+                centre, radius = _overlap_in_box(H, h, M, c, box, tol * scale, centre, radius)
             if radius <= 10 * tol * scale:
                 notes.append(f"F3: overlap of regions {full[a]} and {full[b]} has Chebyshev "
                              f"radius {radius:.3g}, within 10x tolerance")
@@ -193,8 +196,17 @@ def decide_f3(net, info, m, max_rank, tol, scale, notes, phase, ill=frozenset())
     return Verdict(True, "the images of the full-rank regions overlap only in null sets")
 
 
+def _overlap_in_box(H, h, M, c, box, tol, centre, radius):
+    """The largest ball of the overlap ``{H z1 <= h}`` with both preimages ``z1`` and
+    ``z2 = M z1 + c`` in ``[-box, box]^m``, if its radius exceeds ``tol``; else the ball found
+    without that bound, ``(centre, radius)``."""
+    rows = np.vstack([H, M, -M])
+    rhs = np.concatenate([h, box - c, box + c])
+    inside, r = largest_ball(rows, rhs, z_max=box)
+    return (inside, r) if inside is not None and r > tol else (centre, radius)
 
-def decide_f2(net, info, m, max_rank, f3, tol, scale, notes, phase) -> Verdict:
+
+def decide_f2(net, info, m, max_rank, f3, tol, scale, notes, phase, box=None) -> Verdict:
     if max_rank < m:
         return Verdict(False, f"the image f(R^m) has dimension {max_rank} < m = {m}: the "
                        "points with infinitely many preimages fill the image",
@@ -213,7 +225,7 @@ def decide_f2(net, info, m, max_rank, f3, tol, scale, notes, phase) -> Verdict:
             ov = _overlap(info[i], info[j], m, tol, scale)
             if ov is not None:
                 overlaps.append((j, ov[0], ov[1]))
-        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase)
+        ball = _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase, box)
         if ball is not None:
             return Verdict(True, "a ball in the image where every point has one preimage, and "
                            "the image has dimension m", ball)
@@ -225,10 +237,10 @@ def decide_f2(net, info, m, max_rank, f3, tol, scale, notes, phase) -> Verdict:
                     "z": np.asarray(info[i0][5].center, float).tolist()})
 
 
-
-def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase):
-    """A ball in f(C_i) outside every other cell's image, as a witness dict, or None."""
-    Hi, hi, Ai, bi, _, cell = info[i]
+def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase, box=None):
+    """A ball in f(C_i) outside every other cell's image, as a witness dict, or None; its
+    preimage centre is sought inside ``[-box, box]^m`` first."""
+    Hi, hi = info[i][:2]
     # Split C_i (without the box: an uncovered part may lie beyond it; radii are capped, so
     # unbounded pieces are fine) by the facets of the overlaps.
     H0, h0 = Hi, hi
@@ -237,8 +249,9 @@ def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase):
         for row, rhs in zip(H, h):
             planes.append((row, rhs))
     pieces = [(H0, h0)]
-    for row, rhs in planes:
+    for done, (row, rhs) in enumerate(planes):
         phase.deadline.check("searching a ball of unique preimages for (F2)")
+        phase.note(f"region {i}: {len(pieces)} pieces, cut {done + 1} of {len(planes)}")
         nxt = []
         for H, h in pieces:
             for sign in (1.0, -1.0):
@@ -252,41 +265,51 @@ def _uncovered_ball(net, info, i, overlaps, m, tol, scale, notes, phase):
             notes.append(f"F2: cell {i} needs more than {MAX_PIECES} pieces to separate its "
                          "overlaps; it was not searched for a ball")
             return None
-    sigma_min = np.linalg.svd(Ai, compute_uv=False).min()
-    rng = np.random.default_rng(0)
-    for H, h in pieces:
-        centre, radius = largest_ball(H, h, r_max=scale, z_max=WITNESS_BOX * scale)
-        if centre is None:
-            continue
-        inside = [np.all(Ho @ centre <= ho + 1e-12 * scale) for _, Ho, ho in overlaps]
-        if any(inside):
-            continue
-        # The centre's image may lie on a lower-dimensional image of another cell (a
-        # transversal crossing); such sets are nowhere dense, so some of a few points of the
-        # inscribed ball avoid them.
-        directions = np.vstack([np.eye(m), -np.eye(m), rng.normal(size=(4 * m, m))])
-        directions /= np.linalg.norm(directions, axis=1)[:, None]
-        candidates = [(centre, radius)] + [(centre + 0.5 * radius * d, 0.5 * radius)
-                                           for d in directions]
-        best = None
-        for z, r in candidates:
-            x0 = Ai @ z + bi
-            delta = r * sigma_min
-            for k, (Hk, hk, Ak, bk, _, _) in enumerate(info):
-                if k == i:
-                    continue
-                delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
-                if delta <= 0:
-                    break
-            if best is None or delta > best[0]:
-                best = (delta, z, x0)
-        delta, z, x0 = best
-        # The tolerance is in z units: convert it with the cell's smallest gain.
-        if delta > tol * scale * sigma_min:
-            return {"center": x0.tolist(), "radius": float(delta), "z": z.tolist(),
-                    "cell": i}
+    # Inside the enumeration box first, so that the printed witness lies in the printed box.
+    limits = (WITNESS_BOX * scale,) if box is None else (box, WITNESS_BOX * scale)
+    for z_max in limits:
+        for H, h in pieces:
+            ball = _ball_in_piece(info, i, H, h, overlaps, m, tol, scale, z_max)
+            if ball is not None:
+                return ball
     return None
 
+
+def _ball_in_piece(info, i, H, h, overlaps, m, tol, scale, z_max):
+    """A ball of unique preimages from the piece ``{H z <= h}`` of cell i, with its preimage
+    centre in ``[-z_max, z_max]^m``, as a witness dict, or None."""
+    _, _, Ai, bi, _, _ = info[i]
+    centre, radius = largest_ball(H, h, r_max=scale, z_max=z_max)
+    if centre is None:
+        return None
+    if any(np.all(Ho @ centre <= ho + 1e-12 * scale) for _, Ho, ho in overlaps):
+        return None
+    # The centre's image may lie on a lower-dimensional image of another cell (a transversal
+    # crossing); such sets are nowhere dense, so some of a few points of the inscribed ball
+    # avoid them.
+    rng = np.random.default_rng(0)
+    directions = np.vstack([np.eye(m), -np.eye(m), rng.normal(size=(4 * m, m))])
+    directions /= np.linalg.norm(directions, axis=1)[:, None]
+    candidates = [(centre, radius)] + [(centre + 0.5 * radius * d, 0.5 * radius)
+                                       for d in directions]
+    sigma_min = np.linalg.svd(Ai, compute_uv=False).min()
+    best = None
+    for z, r in candidates:
+        x0 = Ai @ z + bi
+        delta = r * sigma_min
+        for k, (Hk, hk, Ak, bk, _, _) in enumerate(info):
+            if k == i:
+                continue
+            delta = min(delta, _distance_inf(x0, Hk, hk, Ak, bk, scale))
+            if delta <= 0:
+                break
+        if best is None or delta > best[0]:
+            best = (delta, z, x0)
+    delta, z, x0 = best
+    # The tolerance is in z units: convert it with the cell's smallest gain.
+    if delta > tol * scale * sigma_min:
+        return {"center": x0.tolist(), "radius": float(delta), "z": z.tolist(), "cell": i}
+    return None
 
 
 def _distance_inf(x0, H, h, A, b, scale) -> float:

@@ -136,7 +136,8 @@ def format_report(report: InjectivityReport, name: str = "net") -> str:
         return {True: "yes", False: "NO", None: "undecided"}[flag]
 
     lines = [f"{name}: R^{report.m} -> R^{report.n}, {report.n_regions} linear regions "
-             f"({report.n_cells} cells) in the box [-{report.box:g}, {report.box:g}]^{report.m}"]
+             f"({report.n_cells} cells), enumerated in the box [-{report.box:g}, "
+             f"{report.box:g}]^{report.m} that holds all their vertices"]
     for key, title in (("F2", "weakly injective"), ("F3", "observably injective"),
                        ("F4", "injective")):
         v = getattr(report, key)

@@ -20,7 +20,8 @@ A record (:func:`study_record`) has the keys ``seed``, ``J``, ``truth``,
 ``n_near_ties``, ``near_ties``, ``gap_to_nonequivalent``, ``gap_is_lower_bound``,
 ``best_nonequivalent``, ``minimizers`` (the first :data:`MAX_LISTED`), ``counterexample``,
 ``truth_is_minimizer``, ``predictions``, ``contradiction``, ``certified``, ``tol``,
-``max_error``, ``crosscheck``, ``n_nodes``, ``elapsed``, ``throughput``, ``family``.
+``max_error``, ``crosscheck``, ``n_nodes``, ``elapsed`` (the search), ``elapsed_total`` (the
+whole record: search, classification, checks), ``throughput``, ``family``.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ from ..divergence import cross_entropy, kl_divergence, sample_nll
 from ..divergence.high_precision import mp_kl_divergence
 from ..files import read_bytes
 from ..identifiability import injectivity_1d, same_pushforward
+from ..progress import progress_bar
 from .exhaustive import DEFAULT_TOL, grid_search
 from .grid import Family, FamilyPoint
 
-__all__ = ["study_record", "run_study", "summarize", "finite_sample_study", "study_families",
-           "study_payload", "resume_records", "DEFAULT_MODELS", "FULL_MODELS"]
+__all__ = ["study_record", "run_study", "model_line", "summarize", "finite_sample_study",
+           "study_families", "study_payload", "resume_records", "DEFAULT_MODELS", "FULL_MODELS"]
 
 #: At most this many global minimizers and near-ties are listed per record (all are counted).
 MAX_LISTED = 50
@@ -54,7 +56,7 @@ def _injectivity(point: FamilyPoint) -> dict:
 
 
 def study_record(seed: int, n_components: int, family: Family | None = None, *,
-                 tol: float = DEFAULT_TOL, progress: bool = False, truth: FamilyPoint | None = None,
+                 tol: float = DEFAULT_TOL, progress=None, truth: FamilyPoint | None = None,
                  resolve: int = 1) -> dict:
     """Draw one model, search its grid, and return the JSON-ready record.
 
@@ -68,7 +70,9 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         Default ``Family(n_components=J)``.
     tol : float
         Objective tolerance defining the global minimizers.
-    progress : bool
+    progress : bool or None
+        Progress bars on stderr for the search and the classification of the grid points
+        within ``tol`` (None: only on a terminal; see :mod:`exactid.progress`).
     truth : FamilyPoint, optional
         Use this truth instead of a random draw (e.g. a decoder chosen to violate (F2)).
     resolve : int
@@ -82,7 +86,7 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
     dict
         The record (its keys are listed in the module docstring).
     """
-
+    start = time.perf_counter()
     family = Family(n_components=n_components) if family is None else family
     if truth is None:
         truth = family.random_point(seed)
@@ -90,7 +94,7 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
     f_class = _injectivity(truth)
     result = grid_search(family, truth, tol=tol, progress=progress)
     truth_objective = cross_entropy(truth_model, truth_model, tol=1e-12).value
-    within_tol = _within_tol(result, truth_model)
+    within_tol = _within_tol(result, truth_model, progress)
     minimizers = [m for m in within_tol if m["same_law"]]
     near_ties = [m for m in within_tol if not m["same_law"]]
     _resolve_near_ties(truth_model, near_ties[:resolve])
@@ -127,12 +131,13 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         "crosscheck": result.crosscheck,
         "n_nodes": result.n_nodes,
         "elapsed": result.elapsed,
+        "elapsed_total": time.perf_counter() - start,
         "throughput": result.throughput,
         "family": family.to_dict(),
     }
 
 
-def _within_tol(result, truth_model) -> list[dict]:
+def _within_tol(result, truth_model, progress=None) -> list[dict]:
     """Every grid point within ``tol`` of the minimum, classified.
 
     Which of them are true global minimizers (KL = 0, the same law of x as the truth) is
@@ -142,12 +147,15 @@ def _within_tol(result, truth_model) -> list[dict]:
     """
 
     within_tol = []
-    for cand, (prior_eq, full_eq) in zip(result.minimizers, result.equivalence):
-        same = same_pushforward(truth_model, cand.point.model())
-        within_tol.append({"point": cand.point.to_dict(), "objective": cand.objective,
-                           "error": cand.error, "orbit_size": cand.orbit_size,
-                           "prior_equivalent": prior_eq, "equivalent": full_eq,
-                           "same_law": same.same, "injectivity": _injectivity(cand.point)})
+    with progress_bar(len(result.minimizers), "classifying the points within tol", progress,
+                      unit="point") as bar:
+        for cand, (prior_eq, full_eq) in zip(result.minimizers, result.equivalence):
+            same = same_pushforward(truth_model, cand.point.model())
+            within_tol.append({"point": cand.point.to_dict(), "objective": cand.objective,
+                               "error": cand.error, "orbit_size": cand.orbit_size,
+                               "prior_equivalent": prior_eq, "equivalent": full_eq,
+                               "same_law": same.same, "injectivity": _injectivity(cand.point)})
+            bar.update(1)
     return within_tol
 
 
@@ -205,7 +213,7 @@ def study_families(components, family_kwargs: dict | None = None) -> dict:
 
 
 def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), *,
-              family_kwargs: dict | None = None, tol: float = DEFAULT_TOL, progress: bool = True,
+              family_kwargs: dict | None = None, tol: float = DEFAULT_TOL, progress=None,
               truth_decoder: dict | None = None, log=None, start: int = 0,
               on_record=None) -> list[dict]:
     """Run :func:`study_record` for ``n_models`` models.
@@ -224,8 +232,10 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
     family_kwargs : dict, optional
         Extra :class:`Family` arguments (grids) shared by all models.
     tol : float
-    progress : bool
-        Per-model progress lines on ``log``.
+    progress : bool or None
+        False: silent.  Otherwise one line per finished model on ``log``, and progress bars
+        for each search and classification on stderr (True: always; None: only when stderr
+        is a terminal; see :mod:`exactid.progress`).
     truth_decoder : dict, optional
         ``{"alpha": ..., "beta": ..., "pi": ...}``: every truth gets this decoder (its prior is
         still drawn at random), e.g. |z| to violate (F2) on purpose.
@@ -255,21 +265,38 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
                                 tuple(truth_decoder["pi"]), drawn.noise_std,
                                 drawn.negative_slope)
             families[J].canonical(truth)  # raises if the decoder is not on the grid
-        record = study_record(seed + i, J, families[J], tol=tol, truth=truth)
+        record = study_record(seed + i, J, families[J], tol=tol, truth=truth,
+                              progress=progress)
         records.append(record)
         if on_record is not None:
             on_record(record)
-        if progress:
-            flag = "  <-- CONTRADICTS THE THEORY" if record["contradiction"] else ""
-            log.write(
-                f"[{i + 1}/{n_models}] seed {record['seed']} J={J}  "
-                f"F2={record['f_weakly_injective']!s:5} F4={record['f_injective']!s:5}  "
-                f"minimizers={record['n_global_minimizers']:3d}  "
-                f"all equivalent={record['all_minimizers_equivalent']!s:5}  gap="
-                f"{_fmt_gap(record)}  {record['elapsed']:.1f} s "
-                f"(total {time.perf_counter() - t_start:.0f} s){flag}\n")
+        if progress is not False:
+            log.write(f"[{i + 1}/{n_models}] {model_line(record)}  "
+                      f"{record['elapsed_total']:.1f} s (total "
+                      f"{time.perf_counter() - t_start:.0f} s)\n")
             log.flush()
     return records
+
+
+def model_line(record: dict) -> str:
+    """One line on a record: the decoder's verdicts, the global minimizers, and either the
+    near-ties (grid points of another law within the tolerance, which make the gap 0) or the
+    gap to the best non-equivalent grid point."""
+    yes_no = {True: "yes", False: "no"}
+    n = record["n_global_minimizers"]
+    line = (f"seed {record['seed']} J={record['J']}  F2={yes_no[record['f_weakly_injective']]:<3} "
+            f"F4={yes_no[record['f_injective']]:<3}  {n} global minimizer{'s' * (n != 1)}, "
+            + ("all equivalent to the truth" if record["all_minimizers_equivalent"]
+               else "NOT all equivalent to the truth"))
+    if record["n_near_ties"]:
+        line += (f"; {record['n_near_ties']} near-tie{'s' * (record['n_near_ties'] != 1)} "
+                 "(other laws within tol)")
+    elif record["all_minimizers_equivalent"] and record["gap_to_nonequivalent"] is not None:
+        # (Otherwise a non-equivalent global minimizer makes the gap 0.)
+        line += f"; gap to the best non-equivalent point {_fmt_gap(record)} nats"
+    if record["contradiction"]:
+        line += "  <-- CONTRADICTS THE THEORY"
+    return line
 
 
 #: Keys of a study file's header that must match for ``--resume``.
@@ -374,8 +401,7 @@ def summarize(records: list[dict]) -> str:
 
 
 def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 300, 1000, 3000),
-                        replicates: int = 5, seed: int = 0, progress: bool = True,
-                        log=None) -> list[dict]:
+                        replicates: int = 5, seed: int = 0, progress=None) -> list[dict]:
     """Where is the minimizer of the *sample* NLL, as the sample grows? (paper 003, Section 5)
 
     For each sample size n and replicate r, draw n observations from the truth (seeded by
@@ -390,9 +416,8 @@ def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 
     sizes : sequence of int
     replicates : int
     seed : int
-    progress : bool
-    log : file-like, optional
-        Default ``sys.stderr`` (looked up at call time).
+    progress : bool or None
+        A progress bar over the searches on stderr (None: only when stderr is a terminal).
 
     Returns
     -------
@@ -404,14 +429,12 @@ def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 
         equivalent to the truth minus the minimum; negative never, None if not found),
         ``sample_nll_of_truth`` and ``min_sample_nll``.
     """
-
-    log = sys.stderr if log is None else log
     truth_model = truth.model()
     family.canonical(truth)  # raises if the truth is not on the grid
     records = []
-    start = time.perf_counter()
-    for n in sizes:
-        for r in range(replicates):
+    with progress_bar(len(sizes) * replicates, "finite samples: searching", progress,
+                      unit="search") as bar:
+        for n, r in ((n, r) for n in sizes for r in range(replicates)):
             x, _ = truth_model.sample(int(n), seed=np.random.default_rng([seed, int(n), r]))
             result = grid_search(family, truth, data=x[:, 0], crosscheck=0)
             best = result.minimizers[0]
@@ -426,9 +449,6 @@ def finite_sample_study(truth: FamilyPoint, family: Family, sizes=(10, 30, 100, 
                 "sample_nll_of_truth": sample_nll(truth_model, x[:, 0]),
                 "min_sample_nll": result.minimum,
             })
-            if progress:
-                log.write(f"n={n:6d} replicate {r}: minimizer equivalent to the truth: "
-                          f"{records[-1]['equivalent']!s:5}  KL(truth || minimizer) = "
-                          f"{kl.value:.2e}  ({time.perf_counter() - start:.0f} s)\n")
-                log.flush()
+            bar.set_postfix_str(f"n = {n}, replicate {r + 1}/{replicates}", refresh=False)
+            bar.update(1)
     return records

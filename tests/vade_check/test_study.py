@@ -83,6 +83,17 @@ def test_table_shows_ours_and_the_papers(study):
     assert f"{PAPER['pinwheel']['dist_aff_l2'][0]:g}" in text
 
 
+def test_table_notes_name_the_data_set_and_model(study):
+    """Regression: with several data sets the notes repeated "vade decoders (F4): ..." once per
+    data set without saying which."""
+    d = study.summary["decoder_F4"]
+    note = [line for line in format_table([study, study]).splitlines()
+            if line.startswith("  pinwheel         vade   distAff,L2")]
+    assert len(note) == 2
+    assert note[0].endswith(f"decoders (F4): {d['holds']} hold, {d['fails']} fail, "
+                            f"{d['undecided']} undecided")
+
+
 def test_vae_baseline_compares_fitted_mixtures(data):
     res = run_stability(data, runs=2, seed=0, config=TrainConfig(model="vae", **TINY))
     assert res.dist_aff_source == "between GMMs fitted to the encoded data"
@@ -151,3 +162,14 @@ def test_many_components_skip_the_distance_but_not_the_mccs():
     assert res.dist_aff_source.startswith("not computed: J = 10 > 8")
     row = format_table(res).splitlines()[2]
     assert row.split()[3:5] == ["-", "-"]
+
+
+def test_cli_writes_no_figure_unless_asked(tmp_path, monkeypatch, capsys):
+    """Regression: figures went to figures/ of the current directory by default, which from
+    the repository root overwrote the tracked figures."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["stability", "--dataset", "parallelograms2", "--runs", "2", "--samples", "200",
+                 "--pretrain-epochs", "1", "--epochs", "1", "--quiet"])
+    assert code == 0
+    assert list(tmp_path.iterdir()) == []
+    assert "figure written" not in capsys.readouterr().out

@@ -223,7 +223,7 @@ def test_cli_json_without_symbolic(capsys):
 
 def test_cli_exit_code_on_failure(monkeypatch, capsys):
     failing = ce.verify_remark_3_6(ce.remark_3_6(means_prime=(-2.0, 1.25, 3.0)), symbolic=False)
-    monkeypatch.setattr(ce, "verify_all", lambda symbolic=True: [failing])
+    monkeypatch.setattr(ce, "verify_all", lambda symbolic=True, progress=None: [failing])
     assert main(["counterexamples", "--no-symbolic"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
@@ -248,3 +248,12 @@ def test_figure_script_writes_both_files(tmp_path, capsys):
         assert data.startswith(b"\x89PNG") and len(data) > 10_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example4_f_g.png",
                                                           "example5_lrelu.png"]
+
+
+def test_format_table_details_are_optional(rows):
+    rows = list(rows.values())
+    full, short = ce.format_table(rows), ce.format_table(rows, details=False)
+    assert full.startswith(short)
+    for row in rows:
+        assert f"{row.name}: {row.claim}" in full and f"{row.name}: {row.claim}" not in short
+    assert short.splitlines()[-1].startswith(f"{len(rows)}/{len(rows)} constructions verified")

@@ -196,6 +196,11 @@ def _check_report(net, report, seed):
         assert report.F2.holds, report
     maps = pattern_maps(net)
     rng = np.random.default_rng(seed)
+    for key in ("F2", "F3", "F4"):  # witnesses lie in the printed box, or a note says why not
+        w = getattr(report, key).witness
+        outside = [k for k in ("z", "z1", "z2")
+                   if k in w and np.abs(w[k]).max() > report.box * (1 + 1e-9)]
+        assert not outside or any(f"({key}) witness lies outside" in n for n in report.notes)
     if report.F4.holds is False:
         w = report.F4.witness
         assert_collision(net, w["z1"], w["z2"], w.get("x"))
@@ -760,6 +765,31 @@ def test_f2_ball_beyond_the_box():
     report = assert_verdicts(slow_ray(), (True, False, False))
     centre, radius = report.F2.witness["center"][0], report.F2.witness["radius"]
     assert centre - radius >= 1.0  # in the part of the image covered once
+    # z < -8 is the only part with unique preimages: the witness must lie outside the box
+    # [-4, 4], and the report says so.
+    assert report.F2.witness["z"][0] < -report.box
+    assert any("(F2) witness lies outside the enumeration box" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("net", [
+    # The README's worked example, (|z|, |z|) and a leaky net with invertible layers: each of
+    # their witnesses has a counterpart inside the box, so the report prints that one.
+    ReluNet([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0, 1.0], [0.0, 1.0, -1.0]]],
+            [[0.0, 0.0, -1.0], [0.0, 0.0]]),
+    ReluNet([[[1.0], [-1.0]], [[1.0, 1.0], [1.0, 1.0]]], [[0.0, 0.0], [0.0, 0.0]]),
+    ReluNet([[[2.0, 1.0], [1.0, 1.0]], [[1.0, -1.0], [0.5, 2.0]]], [[0.5, -0.25], [0.0, 0.0]],
+            negative_slope=0.1),
+])
+def test_witnesses_inside_the_printed_box(net):
+    """Regression: witnesses came from LPs over 10-100 times the box (z = (40, 40) printed
+    under "in the box [-4, 4]^2")."""
+    report = run(net)
+    for key in ("F2", "F3", "F4"):
+        w = getattr(report, key).witness
+        for k in ("z", "z1", "z2"):
+            if k in w:
+                assert np.abs(w[k]).max() <= report.box * (1 + 1e-9), (key, k, w[k])
+    assert not any("outside the enumeration box" in n for n in report.notes)
 
 
 def nearly_parallel_leaky():

@@ -22,7 +22,7 @@ import pytest
 from exactid import cross_entropy, kl_divergence
 from exactid.identifiability import injectivity_1d, same_distribution
 from exactid.search import Family, FamilyPoint
-from exactid.search.study import run_study, study_record, summarize
+from exactid.search.study import model_line, run_study, study_record, summarize
 
 FAMILY_KW = dict(n_components=2, weight_steps=2, means=(-1.0, 1.0), alphas=(-1.0, 0.0, 1.0),
                  betas=(-1.0, 1.0), biases=(0.0, 1.0))
@@ -32,7 +32,7 @@ FAMILY = Family(**FAMILY_KW)
 REQUIRED = {"seed", "J", "truth", "f_weakly_injective", "f_injective", "n_grid_points",
             "min_objective", "n_global_minimizers", "all_minimizer_priors_equivalent",
             "all_minimizers_equivalent", "gap_to_nonequivalent"}
-TIMING = {"elapsed", "throughput"}
+TIMING = {"elapsed", "elapsed_total", "throughput"}
 
 #: |z| = ReLU(-z) + ReLU(z): not weakly injective (paper 003, Example 1).
 ABSVAL = {"alpha": (1.0, 1.0), "beta": (-1.0, 1.0), "pi": (0.0, 0.0)}
@@ -323,3 +323,50 @@ def test_scaled_equivalent_does_not_fake_a_contradiction():
     found = [family.canonical(FamilyPoint.from_dict(m["point"])) for m in r["minimizers"]]
     assert r["contradiction"] is False
     assert family.canonical(scaled) in found
+
+
+def test_model_line_names_near_ties_instead_of_a_zero_gap(records, abs_record):
+    """Regression: the per-model line printed "gap=0.00e+00" next to "all equivalent=True"
+    when the zero gap came from near-ties (other laws within the tolerance)."""
+    for r in all_records(records, abs_record):
+        line = model_line(r)
+        assert line.startswith(f"seed {r['seed']} J={r['J']}")
+        assert f"{r['n_global_minimizers']} global minimizer" in line
+        if r["n_near_ties"]:
+            assert f"{r['n_near_ties']} near-tie" in line and "gap" not in line
+        elif r["gap_to_nonequivalent"] is not None and r["all_minimizers_equivalent"]:
+            assert f"{r['gap_to_nonequivalent']:.2e} nats" in line
+        else:  # a non-equivalent global minimizer: the gap is 0 and not printed
+            assert "gap" not in line
+        assert ("NOT all equivalent" in line) == (not r["all_minimizers_equivalent"])
+        # The small family has no near-ties; the same record with some must name them.
+        tied = model_line({**r, "n_near_ties": 3, "gap_to_nonequivalent": 0.0})
+        assert "3 near-ties (other laws within tol)" in tied and "gap" not in tied
+
+
+def test_per_model_time_covers_the_whole_record():
+    log = io.StringIO()
+    kw = {k: v for k, v in FAMILY_KW.items() if k != "n_components"}
+    (rec,) = run_study(1, seed=0, components=(2,), family_kwargs=kw, log=log)
+    assert rec["elapsed_total"] >= rec["elapsed"]
+    assert f"{rec['elapsed_total']:.1f} s (total" in log.getvalue()
+
+
+def test_finite_sample_study_records():
+    """One record per (size, replicate); a minimizer equivalent to the truth has its law
+    (KL 0 within the quadrature error), and the truth's sample NLL is never below the minimum
+    over the grid (the truth is a grid point)."""
+    from exactid.search.study import finite_sample_study
+
+    truth = FAMILY.random_point(1)
+    recs = finite_sample_study(truth, FAMILY, sizes=(20, 400), replicates=2, seed=3,
+                               progress=False)
+    assert [(r["n"], r["replicate"]) for r in recs] == [(20, 0), (20, 1), (400, 0), (400, 1)]
+    for r in recs:
+        assert r["min_sample_nll"] <= r["sample_nll_of_truth"] + 1e-12
+        kl = r["kl_from_truth"]
+        assert kl["value"] >= -kl["error"]
+        if r["equivalent"]:
+            assert abs(kl["value"]) <= kl["error"] + 1e-15
+    again = finite_sample_study(truth, FAMILY, sizes=(20,), replicates=1, seed=3, progress=False)
+    assert again[0]["minimizer"] == recs[0]["minimizer"]

@@ -1,0 +1,52 @@
+"""The pieces of the reproduction scripts that decide what is printed: the "ours vs paper"
+table and the finite-sample table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+import finite_sample  # noqa: E402
+import paper_comparison as pc  # noqa: E402
+
+
+@pytest.mark.parametrize(("paper", "ours", "agrees"), [
+    ((0.113, 0.065), (0.150, 0.030), True),    # within the paper's sd
+    ((0.113, 0.065), (0.410, 0.083), False),   # 0.297 apart, sds 0.065 / 0.083
+    ((1.0, None), (0.95, 0.06), True),         # no sd in the paper: ours decides
+    ((1.0, None), (0.876, 0.084), False),
+])
+def test_metric_rows_agree_within_the_larger_sd(paper, ours, agrees):
+    row = pc.metric_row("m", paper, ours, "README, 'x'")
+    assert row["agrees"] is agrees
+    assert row["explained"] == (None if agrees else "README, 'x'")
+
+
+def test_comparison_flags_every_disagreement_with_its_explanation():
+    rows = [pc.claim_row("a claim", "holds", "holds", True),
+            pc.claim_row("H.2", "holds", "fails", False, pc.EXPLAINED["H.2"]),
+            pc.metric_row("dist", (0.113, 0.065), (0.41, 0.08), pc.EXPLAINED["Table 2"]),
+            pc.metric_row("mcc", (1.0, None), (0.8, 0.1), pc.EXPLAINED["Table 2"])]
+    text = pc.format_comparison(rows, note="(note)")
+    lines = text.splitlines()
+    assert sum(line.rstrip().endswith("DIFFERS") for line in lines) == 3
+    assert "1 of 4 agree" in text
+    assert "DIFFERS: H.2\n    explained in " + pc.EXPLAINED["H.2"] in text
+    assert "DIFFERS: dist; mcc\n    explained in " + pc.EXPLAINED["Table 2"] in text
+    assert lines[-1] == "(note)"
+
+
+def test_finite_sample_table_counts_and_medians():
+    records = [{"n": n, "equivalent": eq, "kl_from_truth": {"value": kl}}
+               for n, eq, kl in [(10, False, 0.3), (10, True, 0.0), (10, False, 0.1),
+                                 (100, True, 0.0), (100, True, 0.0), (100, False, 2e-5)]]
+    rows = finite_sample.table(records, (10, 100))
+    assert rows == [
+        {"n": 10, "replicates": 3, "equivalent": 1, "median_kl": 0.1, "max_kl": 0.3},
+        {"n": 100, "replicates": 3, "equivalent": 2, "median_kl": 0.0, "max_kl": 2e-5}]
+    text = finite_sample.format_table(rows).splitlines()
+    assert text[1].split() == ["10", "1/3", "1.00e-01", "3.00e-01"]
