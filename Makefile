@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install reproduce reproduce-full test lint bench clean
+.PHONY: install reproduce reproduce-full test lint bench mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# Mutation testing of the decision and special-function modules (scripts/mutate.py; all of
+# them take hours on 2 cores, so the run stops after --max-minutes (90) and resumes on the next
+# call; report in build/mutation/report.txt).
+mutate: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[mutate]"
+	$(BIN)/python scripts/mutate.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_density.py

@@ -510,9 +510,16 @@ class LatentModel:
     # see ENGINES); the model itself stays a plain value type at the bottom of the layers.
     @property
     def pieces(self):
-        """Linear pieces of the decoder used by the density (``m = 1`` only), computed once;
-        see :func:`exactid.regions.density_pieces`."""
-        return self.derived("pieces", lambda model: _engine("density_pieces")(model.net))
+        """Linear pieces of the decoder used by the density (``m = 1`` only), computed once:
+        :attr:`exact_pieces` rounded once to float (see
+        :func:`exactid.regions.density_pieces`)."""
+        return self.derived("pieces", lambda model: model.exact_pieces.as_float())
+
+    @property
+    def exact_pieces(self):
+        """The decoder's linear pieces in exact rational arithmetic (``m = 1`` only), computed
+        once; see :func:`exactid.regions.pieces_1d`."""
+        return self.derived("exact_pieces", lambda model: _engine("exact_pieces")(model.net))
 
     def log_pdf(self, x) -> np.ndarray:
         """Exact log density of x; see :func:`exactid.density.log_pdf`."""

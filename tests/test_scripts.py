@@ -1,5 +1,5 @@
-"""The pieces of the reproduction scripts that decide what is printed: the "ours vs paper"
-table and the finite-sample table."""
+"""The pieces of the scripts that decide what is printed: the "ours vs paper" table, the
+finite-sample table and the mutation-testing report."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 import finite_sample  # noqa: E402
+import mutate  # noqa: E402
 import paper_comparison as pc  # noqa: E402
 
 
@@ -50,3 +51,42 @@ def test_finite_sample_table_counts_and_medians():
         {"n": 100, "replicates": 3, "equivalent": 2, "median_kl": 0.0, "max_kl": 2e-5}]
     text = finite_sample.format_table(rows).splitlines()
     assert text[1].split() == ["10", "1/3", "1.00e-01", "3.00e-01"]
+
+
+def test_mutation_targets_exist_and_their_configs_parse():
+    import re
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    root = Path(__file__).resolve().parents[1]
+    for target in mutate.TARGETS:
+        assert (root / target.module).is_file()
+        assert all((root / test).is_file() for test in target.tests)
+        config = tomllib.loads(mutate.config_text(target, 60.0))["cosmic-ray"]
+        assert config["module-path"] == target.module and config["timeout"] == 60.0
+        assert config["test-command"].endswith(" ".join(target.tests))
+        excluded = re.compile("|".join(config["filters"]["operators-filter"]
+                                       ["exclude-operators"]))
+        assert excluded.match("core/ReplaceBinaryOperator_Add_BitOr")
+        assert excluded.match("core/ReplaceComparisonOperator_Eq_Is")
+        assert not excluded.match("core/ReplaceBinaryOperator_Add_Sub")
+        assert not excluded.match("core/ReplaceComparisonOperator_Lt_LtE")
+
+
+def test_mutation_counts_from_a_session(tmp_path):
+    import sqlite3
+
+    session = tmp_path / "s.sqlite"
+    with sqlite3.connect(session) as db:
+        db.execute("create table mutation_specs (job_id text, module_path text, "
+                   "start_pos_row int, operator_name text, occurrence int)")
+        db.execute("create table work_results (job_id text, worker_outcome text, "
+                   "test_outcome text)")
+        outcomes = [("NORMAL", "KILLED"), ("NORMAL", "KILLED"), ("NORMAL", "SURVIVED"),
+                    ("SKIPPED", None), ("ABNORMAL", None)]
+        for i in range(7):
+            db.execute("insert into mutation_specs values (?, 'm.py', ?, 'op', 0)", (i, i))
+        for i, (worker, test) in enumerate(outcomes):
+            db.execute("insert into work_results values (?, ?, ?)", (i, worker, test))
+    assert mutate.counts(session) == {"killed": 2, "survived": 1, "errors": 1, "skipped": 1,
+                                      "incompetent": 0, "pending": 2}
+    assert mutate.survivors(session) == ["m.py:2 op #0"]

@@ -6,8 +6,10 @@ bound of :mod:`exactid.density.exact`; :func:`atoms` for the point masses of a n
 :func:`check_supported` to ask in advance whether a model is in the engine's range.
 """
 
+from functools import partial
+
 from ..models import register_engine
-from ..regions import density_pieces
+from ..regions import density_pieces, pieces_1d
 from .exact import (
     SCALE_MAX,
     SCALE_MIN,
@@ -25,6 +27,7 @@ from .exact import (
 register_engine("log_pdf", log_pdf)
 register_engine("atoms", atoms)
 register_engine("density_pieces", density_pieces)
+register_engine("exact_pieces", partial(pieces_1d, exact=True))
 
 __all__ = [
     "log_pdf",

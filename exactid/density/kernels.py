@@ -14,9 +14,11 @@ Accuracy of the special functions (``eps`` = 2.2e-16), checked against mpmath in
 * ``log_ndtr1(x)``: relative error a few ``eps`` for every ``x``, including ``x > 0`` where
   ``log Phi(x) ~ -Phi(-x)`` is tiny (the upper tail is ``erfcx`` times an exactly split
   ``exp(-x^2/2)``); finite for every finite ``x`` with ``x^2 < 1.8e308``.
-* ``log_gauss_mass1(a, b) = log(Phi(b) - Phi(a))``: error a few ulp of the result plus a few
-  ``eps * (1 + max(a^2, b^2))`` in all regimes (narrow intervals, both tails, the centre); no
-  difference of two probabilities close to 1 is ever formed.
+* ``log_gauss_mass1(a, b) = log(Phi(b) - Phi(a))``: relative error at most ``8 eps`` of the
+  result in all regimes (narrow intervals, both tails, intervals holding almost all the mass,
+  where the result is a tiny negative number such as -1.5e-23 at (-10, 10)); no difference of
+  two probabilities close to 1 is ever formed.  A result below the normal range (subnormal)
+  has an absolute error below 1e-322.
 """
 
 from __future__ import annotations
@@ -177,8 +179,14 @@ def log_gauss_mass1(a, b):
         return _log_mass_left(a, b)
     if a >= 0.0:
         return _log_mass_left(-b, -a)
-    # a < 0 < b: Phi(b) - Phi(a) = (erf(b/sqrt2) + erf(-a/sqrt2))/2, a sum of two
-    # non-negative numbers, so there is no cancellation however wide or narrow the interval.
+    # a < 0 < b.  The mass is 1 - t with t = Phi(a) + Phi(-b), two tails each to a few ulp
+    # relative: when t <= 1/2, log1p(-t) keeps a few ulp of the result even where it is
+    # tiny (-1.5e-23 at (-10, 10), where log of the mass would round to 0).  Otherwise the
+    # mass (erf(b/sqrt2) + erf(-a/sqrt2))/2 is a sum of two non-negative numbers, below 1/2 +
+    # rounding, whose log is far from 0: no cancellation either way.
+    tails = upper_tail1(-a) + upper_tail1(b)
+    if tails <= 0.5:
+        return math.log1p(-tails)
     return math.log(0.5 * (math.erf(b * INV_SQRT2) + math.erf(-a * INV_SQRT2)))
 
 
@@ -218,13 +226,14 @@ def lse_value(top, scaled_sum):
 
 
 @nb.njit(**_JIT)
-def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf,
+def log_pdf_smooth1(xi, lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf,
                     buf_gauss, buf_a, buf_b):
     """Log density at one point for sigma > 0: log-sum-exp over (piece, component) terms.
 
-    Term t is ``lognorm - (x - mean)^2 / (2 v) + log(Phi(b) - Phi(a))`` with ``a = pa + q (flo
-    - x)`` and ``b = pb + q (fhi - x)`` (see :mod:`exactid.density`).  ``buf_*`` are scratch
-    arrays of shape (T,), reused across points to avoid allocations.
+    Term t is ``lognorm - (x - mean - mean_lo)^2 / (2 v) + log(Phi(b) - Phi(a))`` with ``a = pa
+    + q (flo - x)`` and ``b = pb + q (fhi - x)`` (see :mod:`exactid.density.exact`; ``mean_lo``
+    is the rounding error of ``mean``, zero where the caller has no exact mean).  ``buf_*``
+    are scratch arrays of shape (T,), reused across points to avoid allocations.
     """
     n_terms = lognorm.shape[0]
     # Pass 1: cheap parts of every term and an upper bound on it (Phi(-t) <= exp(-t^2/2)/2);
@@ -232,7 +241,8 @@ def log_pdf_smooth1(xi, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_in
     best_bound = -math.inf
     best = 0
     for t in range(n_terms):
-        dx = xi - mean[t]
+        # mean + mean_lo is the exact mean to about eps^2 (see exactid.density.exact).
+        dx = (xi - mean[t]) - mean_lo[t]
         if abs(dx) < BIG:
             log_gauss = lognorm[t] - dx * dx * inv2v[t]
         else:  # dx * dx would overflow although dx^2 / (2 v) may not
@@ -286,36 +296,37 @@ CHUNK = 4096
 
 
 @nb.njit(**_JIT)
-def _smooth_range(x, out, start, stop, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
-                  hi_inf):
+def _smooth_range(x, out, start, stop, lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi,
+                  lo_inf, hi_inf):
     """Fill ``out[start:stop]`` with :func:`log_pdf_smooth1` (one set of scratch buffers)."""
     n_terms = lognorm.shape[0]
     buf_gauss = np.empty(n_terms)
     buf_a = np.empty(n_terms)
     buf_b = np.empty(n_terms)
     for i in range(start, stop):
-        out[i] = log_pdf_smooth1(x[i], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
-                                 hi_inf, buf_gauss, buf_a, buf_b)
+        out[i] = log_pdf_smooth1(x[i], lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi,
+                                 lo_inf, hi_inf, buf_gauss, buf_a, buf_b)
 
 
 @nb.njit(parallel=True, **_JIT)
-def log_pdf_smooth(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
+def log_pdf_smooth(x, lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
     """Array version of :func:`log_pdf_smooth1`, parallel over chunks; ``x`` of shape (N,),
     terms of shape (T,)."""
     out = np.empty_like(x)
     n_chunks = (x.shape[0] + CHUNK - 1) // CHUNK
     for c in nb.prange(n_chunks):
         _smooth_range(x, out, c * CHUNK, min((c + 1) * CHUNK, x.shape[0]), lognorm, mean,
-                      inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf)
+                      mean_lo, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf)
     return out
 
 
 @nb.njit(**_JIT)
-def log_pdf_smooth_serial(x, lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf, hi_inf):
+def log_pdf_smooth_serial(x, lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi, lo_inf,
+                          hi_inf):
     """Serial version of :func:`log_pdf_smooth` (no thread-pool launch, for small N)."""
     out = np.empty_like(x)
-    _smooth_range(x, out, 0, x.shape[0], lognorm, mean, inv2v, pa, pb, q, flo, fhi, lo_inf,
-                  hi_inf)
+    _smooth_range(x, out, 0, x.shape[0], lognorm, mean, mean_lo, inv2v, pa, pb, q, flo, fhi,
+                  lo_inf, hi_inf)
     return out
 
 

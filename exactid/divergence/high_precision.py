@@ -56,7 +56,9 @@ def log_gauss_mass_at_precision(a, b):
     elif b <= 0:
         m = mp.ncdf(b) - mp.ncdf(a)
     else:
-        m = 1 - mp.ncdf(a) - mp.ncdf(-b)
+        # 1 - (the two small tails): log1p keeps the relative accuracy of a result near 0
+        # (log(1 - 1e-300) would round to 0 at any practical working precision).
+        return mp.log1p(-(mp.ncdf(a) + mp.ncdf(-b)))
     if m <= 0:
         # Two exact breakpoints closer than the working precision resolves: the caller retries
         # with more digits (all inputs are exact rationals or floats, so that converges).

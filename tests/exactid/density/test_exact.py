@@ -21,6 +21,7 @@ from exactid import (
     pdf,
 )
 from exactid.identifiability import affine_maps
+from tests.budget import examples
 
 from ..reference import mp_log_pdf_closed_form, mp_log_pdf_quadrature
 from ..strategies import absval_net, models_1d
@@ -107,7 +108,7 @@ def test_closed_form_against_direct_quadrature(name):
 
 
 @given(models_1d(min_noise=0.1))
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 def test_normalisation_smooth(model):
     """integral of p over R = 1 (fixed composite Gauss-Legendre over a window holding all but
     ~1e-300 of the mass)."""
@@ -130,7 +131,7 @@ def test_normalisation_smooth(model):
 
 
 @given(models_1d(min_noise=0.0, max_noise=0.0, min_abs=0.1))
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 def test_normalisation_pushforward_with_atoms(model):
     """sigma = 0: integral of pdf (continuous part) + sum of atom masses = 1."""
     pieces = model.pieces
@@ -156,7 +157,7 @@ def test_normalisation_pushforward_with_atoms(model):
 
 
 @given(models_1d(min_noise=0.0, max_noise=0.0, min_abs=0.1))
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 def test_pushforward_density_sums_preimages(model):
     """sigma = 0 continuous part = sum over non-flat pieces of p_Z(preimage) / |slope|."""
     pieces = model.pieces
@@ -256,7 +257,7 @@ def test_remark_37_affine_reparametrisation(model, alpha, beta):
 
 
 @given(models_1d(min_noise=0.1))
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 def test_numpy_reference_path_agrees(model):
     """The plain NumPy/SciPy path (no numba) agrees with the engine."""
     x = test_points(model)

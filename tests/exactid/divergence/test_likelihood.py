@@ -29,6 +29,7 @@ from exactid import (
     sample_nll,
 )
 from exactid.divergence import Integral, integrate_1d, quadrature
+from tests.budget import examples
 
 from ..strategies import absval_net, models_1d
 
@@ -219,7 +220,7 @@ def rounding_slack(*values):
 
 
 @given(pair_models, pair_models)
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 def test_kl_nonnegative_and_equals_cross_entropy_difference(p, q):
     # over="ignore": hypothesis draws weights like 1e-308, whose breakpoints near the float
     # maximum make exactid.density.smooth_terms overflow harmlessly but with a RuntimeWarning

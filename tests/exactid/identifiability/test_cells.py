@@ -41,6 +41,7 @@ from exactid.identifiability import (
     format_report,
     injectivity_1d,
 )
+from tests.budget import examples
 
 finite = dict(allow_nan=False, allow_infinity=False)
 WITNESS_RTOL = 1e-9
@@ -379,31 +380,31 @@ def constant_nets(draw):
 
 
 # -- 1. networks with known status -----------------------------------------------------------
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(leaky_invertible_nets())
 def test_leaky_nets_with_invertible_layers_are_injective(net):
     assert_verdicts(net, (True, True, True))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(identity_nets())
 def test_identity_nets_are_injective(net):
     assert_verdicts(net, (True, True, True))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(fold_nets())
 def test_folds_are_not_weakly_injective(net):
     assert_verdicts(net, (False, False, False))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(coordinatewise_relu_nets())
 def test_coordinatewise_relu_is_observably_but_not_injective(net):
     assert_verdicts(net, (True, True, False))
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(constant_nets())
 def test_constant_nets_satisfy_nothing(net):
     assert_verdicts(net, (False, False, False))
@@ -501,13 +502,13 @@ def compare_1d(net):
     check_report(net, report)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(dyadic_nets_1d())
 def test_one_dimensional_verdicts_match_exact_reference(net):
     compare_1d(net)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(st.data())
 def test_one_dimensional_float_weights_match_exact_reference(data):
     """Generic float weights of moderate size (|w| >= 0.05 or 0)."""
@@ -571,7 +572,7 @@ def directed_spanning_set(W, b) -> bool:
     return True
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(one_layer_relu_nets_2d())
 def test_directed_spanning_set_matches_injectivity(net):
     report = run(net)
@@ -600,7 +601,7 @@ def corollary_h4_nets(draw):
     return ReluNet(weights, biases, negative_slope=draw(st.sampled_from([0.1, 0.5])))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(corollary_h4_nets())
 def test_corollary_h4_leaky_full_column_rank_is_injective(net):
     report = assert_verdicts(net, (True, True, True))

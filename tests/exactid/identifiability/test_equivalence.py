@@ -30,6 +30,7 @@ from exactid.identifiability import (
     rescale_hidden_unit,
     same_distribution,
 )
+from tests.budget import examples
 
 from ..strategies import absval_net, models_1d, priors_1d
 
@@ -250,7 +251,7 @@ def test_random_affine_reparametrisation(model, scale, shift):
 
 @given(model=models_1d(max_hidden_layers=2, max_width=4), data=st.data(),
        scale=st.one_of(st.floats(-3, -0.3), st.floats(0.3, 3)), shift=st.floats(-2, 2))
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 def test_random_composite_symmetry_same_law(model, data, scale, shift):
     """Several symmetries composed; both the parameter test and the law of x agree."""
     net = model.net

@@ -30,6 +30,7 @@ from exactid.identifiability import (
     same_distribution,
     same_pushforward,
 )
+from tests.budget import examples
 
 from ..strategies import absval_net
 
@@ -234,7 +235,8 @@ def test_witness_names_the_interval():
 def test_atom_witness_without_noise():
     a, b = DIFFERENT["constant_decoders_at_different_values"]
     res = same_pushforward(with_noise(a, 0.0), with_noise(b, 0.0))
-    assert not res and "atom" in res.witness
+    # Constant decoders at different values: each model puts all its mass on one atom.
+    assert not res and res.witness == "atom at x = 1: masses 0.0 and 1.0"
 
 
 @pytest.mark.parametrize("a, b, m", [(8.0, 9.0, 0.5), (10.0, 11.0, 1.5), (20.0, 21.0, 0.5)])
@@ -248,12 +250,142 @@ def test_far_atom_mirrored_component(a, b, m):
     assert res.same, res.witness
 
 
+def _relu_sum(shifts):
+    """z -> sum_s ReLU(z - s): a convex decoder with a breakpoint at every shift."""
+    n = len(shifts)
+    return ReluNet([np.ones((n, 1)), np.ones((1, n))], [-np.asarray(shifts, float), [0.0]])
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_a_breakpoint_of_either_model_separates_the_laws(order):
+    """ReLU(z) and ReLU(z) + ReLU(z - 2) agree for z < 2 and differ beyond the second model's
+    breakpoint at x = 2: the comparison must cut at the breakpoints of both models, in either
+    argument order (the true KL is about 0.0035, resolved by quadrature)."""
+    prior = GaussianMixture([1.0], [0.0], [1.0])
+    one = LatentModel(prior, _relu_sum([0.0]), SIGMA)
+    two = LatentModel(prior, _relu_sum([0.0, 2.0]), SIGMA)
+    a, b = (one, two) if order == "ab" else (two, one)
+    res = same_pushforward(a, b)
+    assert not res and "(2, inf)" in res.witness
+    kl = same_distribution(a, b)
+    assert not kl.same and min(kl.kl_ab, kl.kl_ba) > 1e-3
+
+
+def test_atom_masses_are_compared_not_only_their_locations():
+    """Atoms at the same locations with different masses differ; equal masses (to 1e-40
+    relative) and locations agree; a location present on one side only differs."""
+    import mpmath as mp
+
+    from exactid.identifiability.laws import _first_different_atom
+
+    with mp.workdps(50):
+        third = mp.mpf(1) / 3
+        same = {0: third, 1: 1 - third}
+        assert _first_different_atom(same, dict(same)) is None
+        moved = {0: third + mp.mpf(10) ** -30, 1: 1 - third - mp.mpf(10) ** -30}
+        assert _first_different_atom(same, moved) == (
+            "atom at x = 0: masses 0.33333333 and 0.33333333")
+        assert "x = 1" in _first_different_atom({0: third}, {0: third, 1: mp.mpf(0.5)})
+        # The resolution is 1e-40 relative: 3e-41 counts as equal, 3e-40 as different.
+        close = {0: third * (1 + 3 * mp.mpf(10) ** -41), 1: 1 - third}
+        assert _first_different_atom(same, close) is None
+        apart = {0: third * (1 + 3 * mp.mpf(10) ** -40), 1: 1 - third}
+        assert _first_different_atom(same, apart).startswith("atom at x = 0")
+        # A location on one side only has mass 0 on the other.
+        assert _first_different_atom({2: third}, {}) == (
+            "atom at x = 2: masses 0.33333333 and 0.0")
+        assert _first_different_atom({}, {2: third}) == (
+            "atom at x = 2: masses 0.0 and 0.33333333")
+
+
+@pytest.mark.parametrize("lo, hi", [(20, 21), (-21, -20), (-1, 2), (None, -30), (30, None)])
+def test_atom_masses_in_50_digits_in_both_tails(lo, hi):
+    """The mass of a flat piece [lo, hi] under 0.25 N(0, 1) + 0.75 N(1, 4), against mpmath's
+    normal CDF at 120 digits: 1e-40 relative also far in either tail, where the difference of
+    two probabilities near 1 would cancel every digit."""
+    from fractions import Fraction
+
+    import mpmath as mp
+
+    from exactid.identifiability.laws import _atom_masses
+
+    prior = GaussianMixture([0.25, 0.75], [0.0, 1.0], [1.0, 4.0])
+    model = LatentModel(prior, _relu_sum([0.0]), SIGMA)
+    ends = tuple(None if e is None else Fraction(e) for e in (lo, hi))
+
+    def cdf(end, mu, sd, at_infinity):
+        return mp.mpf(at_infinity) if end is None else mp.ncdf((mp.mpf(end) - mu) / sd)
+
+    with mp.workdps(120):
+        ref = (mp.mpf(0.25) * (cdf(hi, 0, 1, 1) - cdf(lo, 0, 1, 0))
+               + mp.mpf(0.75) * (cdf(hi, 1, 2, 1) - cdf(lo, 1, 2, 0)))
+    with mp.workdps(50):
+        got = _atom_masses(model, [(Fraction(7), *ends)])
+    assert set(got) == {Fraction(7)}
+    assert abs(got[Fraction(7)] - ref) <= mp.mpf(10) ** -40 * ref
+
+
+@pytest.mark.parametrize("kl_ab, kl_ba, same", [
+    (1.5e-9, 2e-9, True),     # both within tol + error = 2e-9 (the bound itself included)
+    (2e-9, 1.5e-9, True),
+    (-1.9e-9, 0.5e-9, True),  # |KL| counts: a negative rounding of 0
+    (2.5e-9, 0.5e-9, False),  # a -> b outside
+    (0.5e-9, 2.5e-9, False),  # b -> a outside
+])
+def test_same_distribution_allows_each_kl_its_quadrature_error(monkeypatch, kl_ab, kl_ba, same):
+    """The rule: same iff |KL| <= tol + error in each direction (the error is part of the
+    allowance, not subtracted from it), with each quadrature run at tol / 10."""
+    from exactid.divergence import Integral
+    from exactid.identifiability import laws
+
+    calls = []
+
+    def fake_kl(p, q, tol):
+        calls.append(tol)
+        return Integral(value=kl_ab if len(calls) == 1 else kl_ba, error=1e-9, n_evals=1)
+
+    monkeypatch.setattr(laws, "kl_divergence", fake_kl)
+    result = same_distribution(M0, M0, tol=1e-9)
+    assert result.same is same
+    assert (result.kl_ab, result.kl_ba, result.error_ab, result.error_ba) == (
+        kl_ab, kl_ba, 1e-9, 1e-9)
+    assert calls == [1e-10, 1e-10]
+
+
+@pytest.mark.parametrize("tol, message", [
+    (1e-3, None),
+    (1.0000001e-3, "tol: expected at most 0.001"),
+    (0.0, r"tol: expected a finite number > 0, found 0.0"),
+    (-1e-9, r"tol: expected a finite number > 0, found -1e-09"),
+])
+def test_same_distribution_tolerance_range(tol, message):
+    """tol in (0, MAX_KL_TOL] = (0, 1e-3]: the bound itself is accepted."""
+    from exactid.identifiability.laws import MAX_KL_TOL
+
+    assert MAX_KL_TOL == 1e-3
+    if message is None:
+        assert same_distribution(M0, M0, tol=tol).same
+    else:
+        with pytest.raises(ValueError, match=message):
+            same_distribution(M0, M0, tol=tol)
+
+
 # -- validation ----------------------------------------------------------------------------------
 
 
 def test_different_noise_raises():
     with pytest.raises(NotImplementedError, match="equal noise_std, found 0.25 and 0.5"):
         same_pushforward(M0, with_noise(M0, 0.5))
+    with pytest.raises(NotImplementedError, match="equal noise_std, found 0.5 and 0.25"):
+        same_pushforward(with_noise(M0, 0.5), M0)
+
+
+def test_results_are_immutable():
+    import dataclasses
+
+    for result in (same_pushforward(M0, M0), same_distribution(M0, M0)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.same = not result.same
 
 
 @pytest.mark.parametrize("bad, name", [(P0, "model_a"), (F0, "model_a"), (None, "model_a")])
@@ -349,7 +481,7 @@ def strictly_monotone(net) -> bool:
     return all(a > 0 for a in slopes) or all(a < 0 for a in slopes)
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(dyadic_models(), st.data())
 def test_shifted_mean_is_different_law(model, data):
     j = data.draw(st.integers(0, model.prior.n_components - 1))
@@ -369,7 +501,7 @@ def test_shifted_mean_is_different_law(model, data):
         assert check.same
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(dyadic_models(), dyadic_models())
 def test_random_pairs_agree_with_kl(a, b):
     res = same_pushforward(a, b)
@@ -379,3 +511,11 @@ def test_random_pairs_agree_with_kl(a, b):
         assert not res.same and res.witness
     if res.same:
         assert check.same
+
+
+@pytest.mark.parametrize("which", ["model_a", "model_b"])
+def test_same_distribution_refuses_noiseless_models(which):
+    noiseless = with_noise(M0, 0.0)
+    a, b = (noiseless, M0) if which == "model_a" else (M0, noiseless)
+    with pytest.raises(NotImplementedError, match=f"{which}: same_distribution needs noise_std"):
+        same_distribution(a, b)

@@ -255,6 +255,34 @@ def test_relu_witnesses():
     assert z1 != z2 and z1 <= 0 and z2 <= 0
 
 
+@pytest.mark.parametrize("net, reasons", [
+    (RELU, ("an interval of the image has unique preimages",
+            "almost every point of the image has one preimage",
+            "two distinct points have the same image")),
+    (absval_net(), ("no interval of the image has a unique preimage",
+                    "an interval of the image has two or more preimages",
+                    "two distinct points have the same image")),
+    (ReluNet([[[1.0], [-1.0]], [[2.0, -0.5]]], [[0.0, 0.0], [0.0]]),  # 2 z+ + 0.5 z-
+     ("an interval of the image has unique preimages",
+      "almost every point of the image has one preimage", "f is strictly monotone")),
+])
+def test_report_states_the_reason_of_each_verdict(net, reasons):
+    """The report is the common InjectivityReport with m = n = 1, every region a cell (no
+    box: exact over the whole line), and each verdict's reason matching its outcome."""
+    res = injectivity_1d(net)
+    assert (res.m, res.n, res.box, res.method) == (1, 1, math.inf, "exact rational arithmetic")
+    assert res.n_cells == res.n_regions == pieces_1d(net).n_pieces
+    assert (res.F2.reason, res.F3.reason, res.F4.reason) == reasons
+
+
+def test_witness_intervals_are_cut_at_image_endpoints_only():
+    """|z - 1|: the breakpoint z = 1 is not an endpoint of the image (0, inf), so the interval
+    with two preimages is all of (0, inf), not cut at x = 1."""
+    net = ReluNet([[[1.0], [-1.0]], [[1.0, 1.0]]], [[-1.0, 1.0], [0.0]])
+    res = injectivity_1d(net)
+    assert res.multiple_interval == (0.0, INF) and res.unique_interval is None
+
+
 def test_absval_witnesses():
     res = injectivity_1d(absval_net())
     assert res.unique_interval is None
@@ -274,7 +302,17 @@ def test_constant_has_a_collision_and_no_interval():
     for net in (ZERO_AFFINE, ZERO_NET, RELU_NEG_RELU):
         res = check_against_reference(net)
         assert res.unique_interval is None and res.multiple_interval is None
-        assert res.collision is not None
+        z1, z2 = res.collision
+        assert z1 != z2 and net(np.array([[z1]])) == net(np.array([[z2]]))
+
+
+def test_exact_values_beyond_the_float_range_saturate_with_their_sign():
+    from exactid.identifiability.line import _float
+
+    assert _float(Fraction(3, 2)) == 1.5
+    assert _float(Fraction(10) ** 400) == np.inf
+    assert _float(-(Fraction(10) ** 400)) == -np.inf
+    assert _float(Fraction(1, 2) + Fraction(10) ** 400) == np.inf
 
 
 def test_reference_sanity():

@@ -26,6 +26,7 @@ from exactid import (
     save_net,
 )
 from exactid.io import model_from_dict, model_to_dict, net_from_dict, net_to_dict
+from tests.budget import examples
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -201,7 +202,7 @@ def nets(draw):
     return ReluNet(ws, bs, slope)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(nets())
 def test_net_round_trip_property(net):
     with tempfile.TemporaryDirectory() as tmp:

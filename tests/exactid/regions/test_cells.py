@@ -25,6 +25,7 @@ from exactid.regions import (
     evaluate_pattern,
     linear_regions,
 )
+from tests.budget import examples
 
 from ..strategies import nets_1d
 
@@ -456,7 +457,7 @@ def test_bounding_box_contains_all_vertices(m, k, seed):
     assert linear_regions(net).box == box
 
 
-@settings(max_examples=max(5, settings.default.max_examples // 2))
+@settings(max_examples=examples(20))
 @given(nets_nd(dims=(2,), max_width=3))
 def test_larger_box_changes_nothing(net):
     """Nothing structural happens outside the automatic box: in a box four times as large

@@ -201,7 +201,7 @@ def test_atom_log_density_matches_log_pdf(dec, mu, var, sigma):
     intercepts = np.ascontiguousarray(pieces.intercepts[:, 0])
     x = np.linspace(-8.0, 8.0, 65)
     out = np.full(x.size, np.nan)
-    terms = np.empty((13, max(n, len(alpha) + 1)))
+    terms = np.empty((kern.TERM_ROWS, max(n, len(alpha) + 1)))
     kern.atom_log_density(x, out, breaks, slopes, intercepts, n, mu, var, sigma, terms)
     ref = log_pdf(model, x)
     assert np.all(np.isfinite(out))
