@@ -400,7 +400,7 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     import numba
 
-    from exactid import _kernels
+    from exactid.density import kernels as _kernels
 
     t_import = time.perf_counter() - t0
     import numpy

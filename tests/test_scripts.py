@@ -53,6 +53,19 @@ def test_finite_sample_table_counts_and_medians():
     assert text[1].split() == ["10", "1/3", "1.00e-01", "3.00e-01"]
 
 
+def test_readme_mutation_table_lists_exactly_the_mutated_modules():
+    """The table is a measurement of one long run (not repeated here), but it must cover the
+    modules the script mutates, no more and no fewer, with consistent counts."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = re.findall(r"^\| `([\w/]+\.py)` \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", readme,
+                      flags=re.M)
+    assert sorted(r[0] for r in rows) == sorted(t.module for t in mutate.TARGETS)
+    for _, total, skipped, killed, survived in rows:
+        assert int(total) == int(skipped) + int(killed) + int(survived)
+
+
 def test_mutation_targets_exist_and_their_configs_parse():
     import re
 

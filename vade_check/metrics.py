@@ -52,7 +52,7 @@ def _check_latents(z1, z2, min_rows: int, why: str) -> tuple[np.ndarray, np.ndar
     x = as_float_array(z1, "z1", 2)
     y = as_float_array(z2, "z2", 2)
     for arr, name in ((x, "z1"), (y, "z2")):
-        if arr.shape[1] == 0:
+        if arr.shape[1] == 0:  # pragma: no mutate (a shape is >= 0: '<=' is '==')
             raise ValueError(
                 f"{name}: expected an array of shape (N, d) with d >= 1 columns, "
                 f"found shape {arr.shape}"
@@ -103,23 +103,23 @@ def _unit_columns(x: np.ndarray) -> np.ndarray:
     the computed mean of equal numbers is not always that number (``mean([0.1] * 3) != 0.1``),
     so centring would leave rounding noise whose "correlation" is meaningless.
     """
-    const = np.ptp(x, axis=0) == 0
+    const = np.ptp(x, axis=0) == 0  # pragma: no mutate (ptp >= 0: '<=' is '==')
     # Scale every column by a power of two (exact) so that squaring can neither overflow
-    # nor underflow.
-    top = np.max(np.abs(x), axis=0)
-    top[top == 0] = 1.0
-    x = np.ldexp(x, -np.frexp(top)[1])
+    # nor underflow (frexp(0) has exponent 0, so an all-zero column is left alone).
+    x = _power_of_two_scaled(x)
     xc = x - x.mean(axis=0)
+    # A column that is not constant has two different entries, at least one of which differs
+    # from the mean by about half the range, which after the scaling is >= 2**-54: its
+    # norm cannot vanish, so only the constant columns need the guard.
+    xc[:, const] = 0.0
     norm = np.sqrt(np.einsum("ij,ij->j", xc, xc))
-    dead = const | (norm == 0)
-    xc[:, dead] = 0.0
-    norm[dead] = 1.0
+    norm[const] = 1.0  # pragma: no mutate (any nonzero value: the column is 0)
     return xc / norm
 
 
 def _abs_corr(x: np.ndarray, y: np.ndarray, method: str) -> np.ndarray:
     """|correlation| between the columns of x (n, d1) and y (n, d2), shape (d1, d2)."""
-    if method == "spearman":
+    if method == "spearman":  # pragma: no mutate (method is 'pearson' or 'spearman')
         x = rankdata(x, axis=0)
         y = rankdata(y, axis=0)
     c = np.abs(_unit_columns(x).T @ _unit_columns(y))
@@ -264,6 +264,10 @@ def weak_mcc(z1, z2, *, method: str = "pearson", out_of_sample: bool = True, see
         fit, score = _split(x.shape[0], seed)
     else:
         fit = score = np.arange(x.shape[0])
+    # CCA and the MCC of its variates are invariant under scaling a column; scaling every
+    # column by a power of two (exact) first keeps the weights representable even for
+    # columns of subnormal size, whose weights (~1 / size) would overflow.
+    x, y = _power_of_two_scaled(x), _power_of_two_scaled(y)
     model = _fit_cca(x[fit], y[fit], k)
     u, v = model.transform(x[score], y[score])
     return _mcc_value(u, v, method)
@@ -278,7 +282,11 @@ class CCAResult:
 
     The canonical variates of new data are :math:`u = (z_1 - \bar z_1) W_1` and
     :math:`v = (z_2 - \bar z_2) W_2`; on the fitting data they have (up to the ridge)
-    identity covariance and :math:`\operatorname{cov}(u_i, v_j) = \rho_i \delta_{ij}`.
+    identity covariance (normalised by N - 1) and
+    :math:`\operatorname{cov}(u_i, v_j) = \rho_i \delta_{ij}`, except that a block of
+    constant columns has zero variates.  The sign of each pair is fixed so that the entry of
+    largest magnitude in each column of :math:`W_1` is positive.  Results are immutable and
+    compare by identity.
 
     Attributes
     ----------
@@ -327,6 +335,13 @@ class CCAResult:
         return out[0], out[1]
 
 
+def _power_of_two_scaled(x: np.ndarray) -> np.ndarray:
+    """Each column of x (n, d) times the power of two that brings its largest |entry| into
+    [0.5, 1) (exact; an all-zero column is left alone)."""
+    # Equivalent mutant: '~' for '-' (scaling into [0.25, 0.5) is as good).
+    return np.ldexp(x, -np.frexp(np.max(np.abs(x), axis=0))[1])
+
+
 def _inv_sqrt(c: np.ndarray) -> np.ndarray:
     r"""Ridge-regularised inverse square root :math:`V (\Lambda + r\lambda_{max})^{-1/2} V^T`.
 
@@ -335,9 +350,11 @@ def _inv_sqrt(c: np.ndarray) -> np.ndarray:
     column constant) gives the zero matrix, so its canonical variates are 0.
     """
     lam, vecs = np.linalg.eigh(c)
+    # Equivalent mutant: clipping at -1.0 (rounding leaves eigenvalues of a covariance above
+    # -1e-15 lambda_max, far inside the ridge of 1e-10 lambda_max).
     lam = np.clip(lam, 0.0, None)
     top = lam.max()
-    if top == 0.0:
+    if top == 0.0:  # pragma: no mutate (top >= 0 after the clip: '<=' is '==')
         return np.zeros_like(c)
     return (vecs / np.sqrt(lam + CCA_RIDGE * top)) @ vecs.T
 
@@ -348,20 +365,21 @@ def _fit_cca(x: np.ndarray, y: np.ndarray, k: int) -> CCAResult:
     xc, yc = x - mx, y - my
     # Constant columns (all entries equal, tested on the raw values as in _unit_columns) are
     # set to exactly 0, whatever rounding the computed mean left behind.
-    xc[:, np.ptp(x, axis=0) == 0] = 0.0
-    yc[:, np.ptp(y, axis=0) == 0] = 0.0
+    xc[:, np.ptp(x, axis=0) == 0] = 0.0  # pragma: no mutate (ptp >= 0: '<=' is '==')
+    yc[:, np.ptp(y, axis=0) == 0] = 0.0  # pragma: no mutate (ptp >= 0: '<=' is '==')
     # Standardise the columns: CCA is invariant to it, and it makes the relative ridge treat
     # a column measured in small units like any other.  Each column is first scaled by a power
     # of two (exact), so that its variance can neither overflow nor underflow (columns of size
-    # 1e300 or 1e-300 give the same result as columns of size 1).
-    ex = np.frexp(np.where(np.abs(xc).max(axis=0) > 0, np.abs(xc).max(axis=0), 1.0))[1]
-    ey = np.frexp(np.where(np.abs(yc).max(axis=0) > 0, np.abs(yc).max(axis=0), 1.0))[1]
+    # 1e300 or 1e-300 give the same result as columns of size 1; frexp(0) has exponent 0).
+    ex = np.frexp(np.abs(xc).max(axis=0))[1]
+    ey = np.frexp(np.abs(yc).max(axis=0))[1]
     xc, yc = np.ldexp(xc, -ex), np.ldexp(yc, -ey)
     sx, sy = xc.std(axis=0), yc.std(axis=0)
-    sx[sx == 0] = 1.0
-    sy[sy == 0] = 1.0
+    # Only a zeroed (constant) column has sd 0; any nonzero value leaves it 0.
+    sx[sx == 0] = 1.0  # pragma: no mutate (sd >= 0: '<=' is '=='; 1.0 vs 2.0)
+    sy[sy == 0] = 1.0  # pragma: no mutate (sd >= 0: '<=' is '=='; 1.0 vs 2.0)
     xs, ys = xc / sx, yc / sy
-    denom = max(n - 1, 1)
+    denom = n - 1
     wx = _inv_sqrt(xs.T @ xs / denom)
     wy = _inv_sqrt(ys.T @ ys / denom)
     u_mat, s, vt = np.linalg.svd(wx @ (xs.T @ ys / denom) @ wy)
@@ -369,13 +387,26 @@ def _fit_cca(x: np.ndarray, y: np.ndarray, k: int) -> CCAResult:
     b = wy @ vt[:k].T
     # SVD signs are arbitrary: flip pairs so that the largest entry of each x direction is
     # positive (flipping a and b together keeps cov(u_i, v_i) = rho_i >= 0).
-    sign = np.sign(a[np.argmax(np.abs(a), axis=0), np.arange(k)])
-    sign[sign == 0] = 1.0
-    a, b = a * sign, b * sign
+    # A zero direction (a constant block) has no sign to fix; copysign gives it +-1.
+    sign = np.copysign(1.0, a[np.argmax(np.abs(a), axis=0), np.arange(k)])
+    a, b = a * sign, b * sign  # pragma: no mutate (sign is +-1: '*' is '/')
+    with np.errstate(over="ignore"):
+        x_weights = np.ldexp(a / sx[:, None], -ex[:, None])
+        y_weights = np.ldexp(b / sy[:, None], -ey[:, None])
+    for weights, name, block in ((x_weights, "z1", x), (y_weights, "z2", y)):
+        if not np.all(np.isfinite(weights)):
+            col = int(np.argmax(~np.all(np.isfinite(weights), axis=1)))  # the first one
+            raise ValueError(
+                f"{name}: column {col} is too small (largest |value| "
+                f"{np.max(np.abs(block[:, col])):.3g}) for its canonical weights (~1 / size) "
+                f"to be representable; rescale it"
+            )
     return CCAResult(
-        correlations=readonly(np.clip(s[:k], 0.0, 1.0)),
-        x_weights=readonly(np.ldexp(a / sx[:, None], -ex[:, None])),
-        y_weights=readonly(np.ldexp(b / sy[:, None], -ey[:, None])),
+        # Singular values are >= 0, and the ridge keeps them below 1 by ~1e-10 relative,
+        # far more than rounding: the clip only documents the range.
+        correlations=readonly(np.clip(s[:k], 0.0, 1.0)),  # pragma: no mutate (see above)
+        x_weights=readonly(x_weights),
+        y_weights=readonly(y_weights),
         x_mean=readonly(mx),
         y_mean=readonly(my),
     )

@@ -16,7 +16,7 @@ With :math:`z \sim \sum_j \lambda_j \mathcal N(\mu_j, s_j^2)`, f affine on the p
 
 The numerators are evaluated as :math:`l_k - m^* = [\sigma^2 (l_k - \mu_j) + A_k s_j^2 (f(l_k)
 - x)] / v_{kj}`, differences of the natural quantities, so nothing large cancels.  The terms are
-summed in log space with :func:`exactid.density.kernels.log_gauss_mass1` for :math:`\log(\Phi(b) -
+summed in log space with :func:`exactid.density.special.log_gauss_mass1` for :math:`\log(\Phi(b) -
 \Phi(a))`.
 
 For :math:`\sigma = 0` the law of x is the pushforward :math:`f_\# P`: an absolutely continuous
@@ -418,7 +418,7 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
     model.derived("density_range", check_supported)
     if model.noise_std > 0:
         return np.empty(0), np.empty(0)
-    from . import kernels as _kernels  # numba: compiled or loaded on first use
+    from .special import log_gauss_mass  # numba: compiled or loaded on first use
 
     lo, hi, slopes, intercepts, _, _ = piece_arrays(model)
     flat = slopes == 0.0
@@ -431,7 +431,7 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
     lo_f, hi_f = lo[flat], hi[flat]
     a = ((lo_f[:, None] - mu) / s).ravel()
     b = ((hi_f[:, None] - mu) / s).ravel()
-    log_mass = _kernels.log_gauss_mass(a, b).reshape(lo_f.size, w.size) + np.log(w)
+    log_mass = log_gauss_mass(a, b).reshape(lo_f.size, w.size) + np.log(w)
     top = log_mass.max(axis=1, keepdims=True)
     piece_mass = np.exp(top[:, 0]) * np.exp(log_mass - top).sum(axis=1)
     locations, inverse = np.unique(intercepts[flat], return_inverse=True)

@@ -46,8 +46,9 @@ def _canonical(prior: GaussianMixture, atol: float):
     Components equal within the tolerances of :func:`_close` are merged (weights added), so
     the canonical form is a set: no two of its components can match the same component.
     """
-    keep = prior.weights > 0
-    w, mu, var = prior.weights[keep], prior.means[keep, 0], prior.variances[keep]
+    keep = prior.weights > 0  # pragma: no mutate (weights are >= 0: '!=' is '>')
+    mu = prior.means[keep, 0]  # pragma: no mutate (m = 1: column 0 is column -1)
+    w, var = prior.weights[keep], prior.variances[keep]
     tol_mu = _mean_tol(mu, var, atol)
     out_w, out_mu, out_var = [], [], []
     for wj, mj, vj in zip(w, mu, var):
@@ -120,6 +121,9 @@ def affine_maps(prior_a: GaussianMixture, prior_b: GaussianMixture,
     atol = _check_priors(prior_a, prior_b, atol)
     w_a, mu_a, var_a = _canonical(prior_a, atol)
     w_b, mu_b, var_b = _canonical(prior_b, atol)
+    # Equivalent mutants: '>', '<' (a one-to-one matching of equal weights between different
+    # numbers of components would leave components of weight 0 over, which the canonical
+    # form has dropped).
     if w_a.size != w_b.size:
         return []
     tol_mu = _mean_tol(mu_b, var_b, atol)
@@ -179,6 +183,7 @@ def _functions_match(f: ReluNet, pf: Pieces1D, g: ReluNet, pg: Pieces1D, s: floa
     # the rounding tolerance grows with |z| and |h(z)|: each interval is then also checked
     # where it is tightest (breakpoints may lie astronomically far out).
     with np.errstate(over="ignore", divide="ignore"):
+        # Equivalent mutants: 0.0 -> +-1.0 (any point near z = 0 is as tight).
         z = np.concatenate([pf.breakpoints, (pg.breakpoints - u) / s, [0.0, -u / s]])
     z = np.unique(z[np.isfinite(z)])  # a g breakpoint beyond the float range has no float z
     with np.errstate(over="ignore"):
@@ -192,10 +197,10 @@ def _functions_match(f: ReluNet, pf: Pieces1D, g: ReluNet, pg: Pieces1D, s: floa
     with np.errstate(over="ignore", invalid="ignore"):  # huge values of opposite sign
         values_ok = np.all(np.abs(pf(z) - pg(y)) <= atol * (1.0 + size)[:, None])
     # Slopes of g o h on the rays: s times g's slope on the ray that h maps there.
-    left, right = (0, -1) if s > 0 else (-1, 0)
-    one = np.ones(1)
-    slope_tol = atol * (1.0 + max(_term_size(f, one, False)[0],
-                                  abs(s) * _term_size(g, one, False)[0]))
+    left, right = (0, -1) if s > 0 else (-1, 0)  # pragma: no mutate (s != 0: '>=' is '>')
+    one = np.ones(1)  # pragma: no mutate (any number of ones: the bound is the same)
+    slope_tol = atol * (1.0 + max(_term_size(f, one, False).max(),
+                                  abs(s) * _term_size(g, one, False).max()))
     rays_ok = (np.all(np.abs(pf.slopes[0] - s * pg.slopes[left]) <= slope_tol)
                and np.all(np.abs(pf.slopes[-1] - s * pg.slopes[right]) <= slope_tol))
     return bool(values_ok and rays_ok)

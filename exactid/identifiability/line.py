@@ -156,5 +156,5 @@ def _float(value) -> float:
     """``float(value)`` for an exact rational, saturating to +-inf beyond the float range."""
     try:
         return float(value)
-    except OverflowError:
+    except OverflowError:  # |value| > 1.8e308: equivalent mutants '>= 0', '> -1', '> 1'
         return np.inf if value > 0 else -np.inf

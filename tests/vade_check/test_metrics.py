@@ -396,3 +396,171 @@ def test_weak_mcc_matches_on_the_score_half_with_its_documented_bias():
     fixed_pairing = np.sqrt(2 / (np.pi * 29))
     assert fixed_pairing < 0.15
     assert 0.22 <= np.mean(values) <= 0.34
+
+
+# ============================================================================================
+# Boundaries and conventions (each found unguarded by a mutation run, scripts/mutate.py)
+# ============================================================================================
+def test_row_counts_are_checked_both_ways_and_the_minimum_is_accepted():
+    # More rows in z2 than in z1 is refused like fewer; exactly the documented minimum works.
+    with pytest.raises(ValueError, match=r"z2: expected .*N = 90 rows like z1"):
+        mcc(Z90, Z100)
+    assert 0.0 <= mcc(Z100[:2], Z100[:2]) <= 1.0
+    assert 0.0 <= strong_mcc(Z100[:4], Z100[:4]) <= 1.0
+    assert 0.0 <= weak_mcc(Z100[:4], Z100[:4]) <= 1.0
+    assert 0.0 <= strong_mcc(Z100[:2], Z100[:2], out_of_sample=False) <= 1.0
+    assert 0.0 <= weak_mcc(Z100[:2], Z100[:2], out_of_sample=False) <= 1.0
+    with pytest.raises(ValueError, match=r"z1: expected at least 2 rows"):
+        weak_mcc(Z100[:1], Z100[:1], out_of_sample=False)
+    # n_components at both ends of its documented range.
+    for k in (1, 2):
+        assert cca(Z100, Z100 + 1.0, n_components=k).correlations.size == k
+
+
+def test_options_are_keyword_only_and_the_default_seed_is_zero():
+    with pytest.raises(TypeError):
+        strong_mcc(Z100, Z100, "spearman")
+    with pytest.raises(TypeError):
+        weak_mcc(Z100, Z100, "spearman")
+    # On pure noise the split matters, so equality with seed=0 (and not with seed=1) shows
+    # the default.
+    rng = np.random.default_rng(5)
+    z1, z2 = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    for fun in (strong_mcc, weak_mcc):
+        assert fun(z1, z2) == fun(z1, z2, seed=0) != fun(z1, z2, seed=1)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 2.0**-1060])
+def test_extreme_column_scales_change_nothing(scale):
+    # Squaring 1e300 overflows and 1e-300 (or a subnormal) underflows; the power-of-two
+    # scaling of every column makes the metrics scale invariant down to rounding.  The
+    # subnormal column keeps only ~14 significant bits, hence its looser 1e-3.
+    rng = np.random.default_rng(3)
+    z1 = rng.normal(size=(200, 2))
+    z2 = z1 @ np.array([[1.0, 0.4], [-0.2, 1.5]]) + 0.3 * rng.normal(size=(200, 2))
+    tol = 1e-3 if scale < 1e-308 else 1e-12
+    big = z1 * np.array([scale, 1.0])
+    for fun in (mcc, strong_mcc, weak_mcc):
+        assert abs(fun(big, z2) - fun(z1, z2)) < tol
+    if scale < 1e-308:
+        # Its canonical weights (~1 / size) are not representable: cca says so.
+        with pytest.raises(ValueError, match=r"z1: column 0 is too small \(largest \|value\| "
+                                             r"\S+\) for its canonical weights"):
+            cca(big, z2)
+        # The message names the first such column.
+        tiny = np.column_stack([z1[:, 0], big[:, 0], big[:, 0] * 0.5, z1[:, 1]])
+        with pytest.raises(ValueError, match=r"z1: column 1 is too small"):
+            cca(tiny, z2)
+    else:
+        np.testing.assert_allclose(cca(big, z2).correlations, cca(z1, z2).correlations,
+                                   rtol=0, atol=1e-9)
+
+
+def test_a_column_of_unit_norm_is_not_mistaken_for_a_constant():
+    # Centred, this column has Euclidean norm exactly 1 (and range exactly 1).
+    col = np.array([[0.5], [-0.5], [0.5], [-0.5]])
+    other = np.array([[1.0], [0.0], [1.0], [0.0]])
+    assert mcc(col, col) == 1.0
+    assert mcc(col, other) == 1.0
+    np.testing.assert_allclose(cca(np.column_stack([col, other[::-1] * 3]), col).correlations,
+                               [1.0], rtol=0, atol=1e-9)
+
+
+def test_correlations_never_exceed_one():
+    # A column's correlation with itself is a sum of squares of unit-norm entries, which
+    # rounds above 1 for about one column in five; the MCC is clamped to [0, 1].
+    for seed in range(60):
+        col = np.random.default_rng(seed).normal(size=(50, 1))
+        assert mcc(col, col) <= 1.0
+        assert abs(mcc(col, col) - 1.0) < 4e-16
+
+
+def test_binary_columns_match_the_reference_cca():
+    # 0/1 columns have range exactly 1, which must not be taken for constant.
+    rng = np.random.default_rng(21)
+    z1 = rng.integers(0, 2, (300, 2)).astype(float)
+    z2 = z1 @ np.array([[1.0, 0.3], [0.5, -1.0]]) + rng.normal(size=(300, 2))
+    _, _, rho = reference_cca(z1, z2)
+    np.testing.assert_allclose(cca(z1, z2).correlations, rho, rtol=0, atol=1e-8)
+    assert abs(mcc(z1, z1[:, ::-1]) - 1.0) < 1e-14  # rounding of 300-term sums
+
+
+def test_constant_columns_get_zero_weights_and_the_other_block_stays_white():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(101, 2))
+    y = x @ rng.normal(size=(2, 2)) + rng.normal(size=(101, 2))
+    const = np.full(101, 0.1)
+    assert np.mean(const) != 0.1  # the computed mean is inexact: rounding must not leak
+    z1 = np.column_stack([x[:, 0], const, x[:, 1]])
+    res = cca(z1, y)
+    assert np.all(res.x_weights[1] == 0.0)
+    np.testing.assert_allclose(res.correlations, cca(x, y).correlations, rtol=0, atol=1e-9)
+    u, v = res.transform(z1, y)
+    assert np.max(np.abs(u.mean(axis=0))) < 1e-14
+    # A block of constant columns: zero x variates, and the y variates keep identity
+    # covariance (normalised by N - 1).
+    flat = np.full((101, 2), 3.3)
+    res = cca(flat, y)
+    u, v = res.transform(flat, y)
+    assert np.all(u == 0.0)
+    np.testing.assert_allclose(np.cov(v.T), np.eye(2), rtol=0, atol=1e-8)
+
+
+def test_variates_are_centred_with_unit_covariance_over_n_minus_one():
+    # The definition on the fitting data, with the covariance normalised by N - 1 (N = 12
+    # rows make N and N - 1 differ by 9 %), and the sign convention of the weights.
+    rng = np.random.default_rng(4)
+    z1 = rng.normal(size=(12, 2)) + 3.0
+    z2 = z1 @ np.array([[2.0, 1.0], [0.0, 1.0]]) + rng.normal(size=(12, 2))
+    res = cca(z1, z2)
+    u, v = res.transform(z1, z2)
+    assert np.max(np.abs(u.mean(axis=0))) < 1e-14
+    np.testing.assert_allclose(u.T @ u / 11, np.eye(2), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(v.T @ v / 11, np.eye(2), rtol=0, atol=1e-8)
+    lead = res.x_weights[np.argmax(np.abs(res.x_weights), axis=0), [0, 1]]
+    assert np.all(lead > 0)
+    # The transform refuses too many columns as well as too few.
+    with pytest.raises(ValueError, match=r"z2: expected an array of shape \(N, 2\)"):
+        res.transform(z1, np.column_stack([z2, z2]))
+
+
+def test_the_ridge_is_relative_to_the_largest_eigenvalue_of_the_standardised_block():
+    # A nearly collinear block (standardised covariance with lambda_min = 2.5e-9, lambda_max
+    # = 2.0) with columns on different scales.  The documented formula, computed independently
+    # with scipy.linalg.eigh, fixes the correlations up to the eigen-decomposition's rounding,
+    # relative eps lambda_max / lambda_min ~ 2e-7 at worst (measured 4.8e-9): tolerance 5e-8.
+    # The ridge itself moves rho_2 by 8.6e-4, and a ridge relative to anything else
+    # (1 / lambda_max: 6.4e-4; the unstandardised covariance: 9.7e-3) by as much.
+    rng = np.random.default_rng(6)
+    base = rng.normal(size=(400, 2))
+    z1 = np.column_stack([base, base @ [1.0, 1.0] + 1e-4 * rng.normal(size=400)])
+    z1 = z1 * np.array([3.0, 0.7, 11.0])
+    z2 = np.column_stack([z1[:, 2] - z1[:, 0] * 3.7 + 0.1 * rng.normal(size=400),
+                          rng.normal(size=400)])
+
+    def whiten(block):
+        c = np.corrcoef(block.T)
+        lam, vecs = scipy.linalg.eigh(c)
+        return (vecs / np.sqrt(lam + metrics.CCA_RIDGE * lam.max())) @ vecs.T
+
+    s = np.corrcoef(np.column_stack([z1, z2]).T)
+    rho = scipy.linalg.svdvals(whiten(z1) @ s[:3, 3:] @ whiten(z2))
+    got = cca(z1, z2).correlations
+    np.testing.assert_allclose(got, rho[:2], rtol=0, atol=5e-8)
+    assert abs(rho[1] - reference_cca(z1, z2)[2][1]) > 1e-4  # the ridge is visible here
+
+
+def test_results_are_immutable_and_compare_by_identity():
+    import dataclasses
+
+    res = cca(Z100, Z100 + 1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.correlations = np.zeros(2)
+    assert res == res and res != cca(Z100, Z100 + 1.0)
+    assert hash(res) == hash(res)
+
+
+def test_moved_names_warn_at_the_callers_line():
+    with pytest.warns(DeprecationWarning, match="moved to vade_check.alignment") as record:
+        metrics.dist_aff_l2  # noqa: B018
+    assert record[0].filename == __file__

@@ -6,6 +6,8 @@ the tighter bound it actually achieves).  References: 50-digit mpmath on the clo
 exact rational pieces, and mpmath quadrature of the raw integrand (no closed form at all).
 """
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -295,3 +297,35 @@ def test_multivariate_model_not_supported():
     net = ReluNet([np.eye(2)], [np.zeros(2)])
     with pytest.raises(NotImplementedError, match="m = n = 1.*m = 2, n = 2"):
         log_pdf(LatentModel(prior, net, 0.1), [0.0])
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1",
+                    reason="about compiled kernels")
+def test_parallel_kernel_is_parallel_after_serial_one_was_cached(tmp_path):
+    """numba's on-disk cache is keyed by function, not by the parallel option: if the serial
+    and parallel kernels shared one Python function, a cache written by the serial kernel
+    (small batches come first, e.g. in this suite's warm-up) would be loaded for the parallel
+    one, which then never starts a thread.  Checked in fresh processes with an empty cache."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np, numba
+from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf
+m = LatentModel(GaussianMixture([1.0], [0.0], [1.0]),
+                ReluNet([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]]), 0.3)
+log_pdf(m, np.linspace(-3, 3, int(sys.argv[1])))
+try:
+    print(numba.threading_layer())
+except ValueError:
+    print("no-threads")
+"""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+
+    def run(n_points):
+        out = subprocess.run([sys.executable, "-c", code, str(n_points)], env=env,
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    assert run(5) == "no-threads"  # serial kernel, compiled and cached first
+    assert run(100_000) != "no-threads"  # the parallel kernel really launched its threads

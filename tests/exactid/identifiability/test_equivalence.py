@@ -688,3 +688,146 @@ def test_public_api():
     }
     for name in identifiability.__all__:
         assert getattr(identifiability, name).__doc__
+
+
+# -- tolerances at their boundaries (each found unguarded by a mutation run) -------------------
+RELU = ReluNet([[[1.0]], [[1.0]]], [[0.0], [0.0]])
+
+
+def shifted_relu(where, plus):
+    """ReLU(z - where) + plus."""
+    return ReluNet([[[1.0]], [[1.0]]], [[-where], [plus]])
+
+
+def test_exact_equality_is_accepted_at_zero_tolerance():
+    assert affine_maps(P0, P0, atol=0.0) == affine_maps(P0, P0)
+    assert decoders_match(F0, F0, 1.0, 0.0, atol=0.0)
+    assert decoders_match(absval_net(), absval_net(), -1.0, 0.0, atol=0.0)
+    assert models_equivalent(M0, M0, atol=0.0).full
+
+
+def test_variance_tolerance_is_relative():
+    # atol = 1e-9 relative: 5e-10 relative apart is equal, 2e-9 is not, at every scale.
+    for v in (1e-4, 1.0, 1e4):
+        p = GaussianMixture([1.0], [0.0], [v])
+        assert affine_maps(p, GaussianMixture([1.0], [0.0], [v * (1 + 5e-10)])) != []
+        q = GaussianMixture([0.5, 0.5], [-1.0, 1.0], [v, v])
+        q2 = GaussianMixture([0.5, 0.5], [-1.0, 1.0], [v, v * (1 + 2e-9)])
+        assert affine_maps(q, q2) == []
+
+
+def test_a_prior_with_more_components_is_never_an_image():
+    one = GaussianMixture([1.0], [0.0], [1.0])
+    two = GaussianMixture([0.5, 0.5], [0.0, 3.0], [1.0, 1.0])
+    assert affine_maps(one, two) == [] and affine_maps(two, one) == []
+
+
+def test_outputs_of_different_dimension_never_match():
+    # g = (ReLU, ReLU) equals ReLU in each coordinate, but the functions differ in n.
+    double = ReluNet([[[1.0]], [[1.0], [1.0]]], [[0.0], [0.0, 0.0]])
+    assert not decoders_match(RELU, double, 1.0, 0.0)
+    assert not decoders_match(double, RELU, 1.0, 0.0)
+
+
+def test_values_are_compared_at_the_preimages_of_the_breakpoints_of_g():
+    # g(y) = f((y - 3) / 2) + a triangle bump on y in [20, 24]: equal at every breakpoint of f,
+    # at z = 0, at h(z) = 0 and on both rays; only the preimages (t - 3) / 2 of g's own
+    # breakpoints t = 20, 22, 24 see the bump.
+    f = absval_net()
+    g = ReluNet(
+        [[[0.5], [-0.5], [1.0], [1.0], [1.0]], [[1.0, 1.0, 1.0, -2.0, 1.0]]],
+        [[-1.5, 1.5, -20.0, -22.0, -24.0], [0.0]],
+    )
+    assert decoders_match(f, ReluNet([[[0.5], [-0.5]], [[1.0, 1.0]]], [[-1.5, 1.5], [0.0]]),
+                          2.0, 3.0)
+    assert not decoders_match(f, g, 2.0, 3.0)
+
+
+def test_values_are_also_compared_where_the_tolerance_is_tightest():
+    # The tolerance at a point is atol (1 + size of the terms there), and sizes grow with |z|
+    # and |h(z)|.  A constant difference of 1.5e-3 at atol = 1e-9 hides behind sizes of 2e6 or
+    # more everywhere except at z = 0 (first pair: size 1e6 there) or at h(z) = 0 (second
+    # pair).
+    f = shifted_relu(1e6, 0.0)
+    assert decoders_match(f, shifted_relu(0.0, 0.0), 1.0, -1e6)
+    assert not decoders_match(f, shifted_relu(0.0, 1.5e-3), 1.0, -1e6)
+    # Second pair, with s = 2: g(y) = ReLU(y / 2 - 1e6) + d; h(z) = 0 at z = -1e6 only.
+    def halved(plus):
+        return ReluNet([[[0.5]], [[1.0]]], [[-1e6], [plus]])
+
+    assert decoders_match(RELU, halved(0.0), 2.0, 2e6)
+    assert not decoders_match(RELU, halved(1.5e-3), 2.0, 2e6)
+
+
+def test_slope_tolerance_is_relative_to_the_product_of_the_absolute_weights():
+    # z = ReLU(z) - ReLU(-z): the slope bound is |1|*|1| + |1|*|1| = 2, so the outer slopes
+    # may differ by atol (1 + 2) = 3e-9 at atol = 1e-9; the values agree at the only
+    # breakpoint (0), so the rays alone decide.
+    ident = ReluNet([[[1.0], [-1.0]], [[1.0, -1.0]]], [[0.0, 0.0], [0.0]])
+
+    def times(c):
+        return ReluNet([[[1.0], [-1.0]], [[c, -c]]], [[0.0, 0.0], [0.0]])
+
+    assert decoders_match(ident, times(1 + 2.5e-9), 1.0, 0.0)
+    assert not decoders_match(ident, times(1 + 3.5e-9), 1.0, 0.0)
+    # Biases do not enter the slope bound: z + 5 (a constant unit) keeps the bound 2.
+    plus5 = ReluNet([[[1.0], [-1.0], [0.0]], [[1.0, -1.0, 1.0]]], [[0.0, 0.0, 5.0], [0.0]])
+    plus5_times = ReluNet([[[1.0], [-1.0], [0.0]], [[1 + 3.5e-9, -1 - 3.5e-9, 1.0]]],
+                          [[0.0, 0.0, 5.0], [0.0]])
+    assert not decoders_match(plus5, plus5_times, 1.0, 0.0)
+    # The bound of g is scaled by |s| and added to, not subtracted from: g(y) = c (y / 4) written
+    # with a cancelling pair 10 ReLU(y) - 10 ReLU(y) has slope bound 20.5, times s = 4: 82.
+
+    def cancelling(c):
+        return ReluNet([[[1.0], [-1.0], [1.0], [1.0]], [[c / 4, -c / 4, 10.0, -10.0]]],
+                       [[0.0] * 4, [0.0]])
+
+    assert decoders_match(ident, cancelling(1 + 5e-8), 4.0, 0.0)
+    assert not decoders_match(ident, cancelling(1 + 1e-7), 4.0, 0.0)
+
+
+def test_noise_tolerance_is_atol_times_one_plus_sigma():
+    def with_noise(sigma):
+        return LatentModel(P0, F0, sigma)
+
+    assert models_equivalent(with_noise(0.0), with_noise(5e-10)).full
+    assert not models_equivalent(with_noise(0.0), with_noise(2e-9)).full
+    assert models_equivalent(with_noise(1e3), with_noise(1e3 * (1 + 5e-10))).full
+    assert not models_equivalent(with_noise(1e3), with_noise(1e3 * (1 + 3e-9))).full
+
+
+def test_the_reported_map_is_the_first_one_that_matches():
+    # |z| under the symmetric prior: both z -> -z and z -> z work; the first (sorted) is kept.
+    m = LatentModel(GaussianMixture([0.5, 0.5], [-1.0, 1.0], [1.0, 1.0]), absval_net(), SIGMA)
+    res = models_equivalent(m, m)
+    assert res.maps == ((-1.0, 0.0), (1.0, 0.0)) and res.map == (-1.0, 0.0)
+
+
+def test_decoders_match_refuses_a_negative_tolerance():
+    with pytest.raises(ValueError, match=r"atol: expected a finite number >= 0, found -1\.0"):
+        decoders_match(F0, F0, 1.0, 0.0, atol=-1.0)
+
+
+def test_exactly_equal_components_merge_at_zero_tolerance():
+    single = GaussianMixture([1.0], [0.5], [2.0])
+    doubled = GaussianMixture([0.25, 0.75], [0.5, 0.5], [2.0, 2.0])
+    # One Gaussian is symmetric about its mean: z -> z and z -> 1 - z.
+    assert affine_maps(doubled, single, atol=0.0) == [(-1.0, 1.0), (1.0, 0.0)]
+
+
+def test_value_tolerance_counts_the_biases_and_starts_at_one():
+    # At z = 0 the terms of ReLU(z) + 1e6 have size 1e6 (the bias): a difference of 5e-4 is
+    # rounding at atol = 1e-9.  Without a bias the size there is 0 and the tolerance atol * 1:
+    # 5e-10 passes, 1.5e-9 does not.
+    assert decoders_match(shifted_relu(0.0, 1e6), shifted_relu(0.0, 1e6 + 5e-4), 1.0, 0.0)
+    assert not decoders_match(shifted_relu(0.0, 1e6), shifted_relu(0.0, 1e6 + 5e-3), 1.0, 0.0)
+    assert decoders_match(RELU, shifted_relu(0.0, 5e-10), 1.0, 0.0)
+    assert not decoders_match(RELU, shifted_relu(0.0, 1.5e-9), 1.0, 0.0)
+
+
+def test_equivalence_results_are_immutable():
+    import dataclasses
+
+    res = models_equivalent(M0, M0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.full = False

@@ -7,7 +7,6 @@ roundings inside each formula, not for algorithmic error.
 """
 
 import math
-import os
 
 import mpmath as mp
 import numpy as np
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exactid.density import kernels as K
+from exactid.density import special as K
 from exactid.reference import mp_log_gauss_mass
 
 EPS = np.finfo(float).eps
@@ -131,6 +130,24 @@ def test_log_gauss_mass_intervals_across_zero(a, b):
         (np.sqrt(3 + np.sqrt(6)) - 0.5 / np.sqrt(3 + np.sqrt(6)),
          np.sqrt(3 + np.sqrt(6)) + 0.5 / np.sqrt(3 + np.sqrt(6))),
         (np.sqrt(3 - np.sqrt(6)) - 0.5, np.sqrt(3 - np.sqrt(6)) + 0.5),
+        # Tail intervals just wide enough to leave the series (h |c| slightly above 1): the
+        # correction log1p(-Phi(a) / Phi(b)) is of order one and must not be dropped.
+        (-20.05, -19.95),
+        (-30.02, -29.98),
+        (19.95, 20.05),
+        # Intervals starting at or just right of 0 (the branch boundaries of the kernel).
+        (0.0, 2.0),
+        (0.5, 30.0),
+        (0.99, 2.0),
+        (-2.0, 0.0),
+        (-2.0, 0.5),
+        (-30.0, 0.99),
+        # Left tail with a correction log1p(-Phi(a) / Phi(b)) of 1e-4 .. 1e-2, which must be
+        # kept; and intervals ending just left of -1 with tails Phi(a) + Phi(-b) near 0.9.
+        (-5.0, -3.0),
+        (-8.0, -2.5),
+        (-1.8, -0.99),
+        (-2.5, -0.5),
     ],
 )
 def test_log_gauss_mass_table(a, b):
@@ -175,34 +192,56 @@ def test_log_ndtr_agrees_with_scipy():
     np.testing.assert_allclose(K.log_ndtr(x), log_ndtr(x), rtol=1e-14, atol=0)
 
 
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1",
-                    reason="about compiled kernels; scripts/mutate.py runs the others uncompiled")
-def test_parallel_kernel_is_parallel_after_serial_one_was_cached(tmp_path):
-    """numba's on-disk cache is keyed by function, not by the parallel option: if the serial
-    and parallel kernels shared one Python function, a cache written by the serial kernel
-    (small batches come first, e.g. in this suite's warm-up) would be loaded for the parallel
-    one, which then never starts a thread.  Checked in fresh processes with an empty cache."""
-    import os
-    import subprocess
-    import sys
+def _mp_log_sum_exp(terms):
+    return float(mp.log(mp.fsum(mp.exp(mp.mpf(t)) for t in terms))) if terms else -math.inf
 
-    code = """
-import sys, numpy as np, numba
-from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf
-m = LatentModel(GaussianMixture([1.0], [0.0], [1.0]),
-                ReluNet([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]]), 0.3)
-log_pdf(m, np.linspace(-3, 3, int(sys.argv[1])))
-try:
-    print(numba.threading_layer())
-except ValueError:
-    print("no-threads")
-"""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
 
-    def run(n_points):
-        out = subprocess.run([sys.executable, "-c", code, str(n_points)], env=env,
-                             capture_output=True, text=True, check=True)
-        return out.stdout.strip()
+@given(terms=st.lists(st.floats(-800, 800), max_size=12))
+def test_streaming_log_sum_exp_against_mpmath(terms):
+    """lse_add / lse_value: log(sum(exp(t))) to a few eps of its magnitude (each step rounds
+    once relative to the running sum, and log adds one rounding), for empty sums, sums that
+    underflow or overflow as plain exp, and any order of the terms."""
+    top, scaled_sum = -math.inf, 0.0
+    for t in terms:
+        top, scaled_sum = K.lse_add(top, scaled_sum, t)
+    got, ref = K.lse_value(top, scaled_sum), _mp_log_sum_exp(terms)
+    if not terms:
+        assert got == -math.inf
+    else:
+        assert abs(got - ref) <= 4 * EPS * (abs(ref) + len(terms))
 
-    assert run(5) == "no-threads"  # serial kernel, compiled and cached first
-    assert run(100_000) != "no-threads"  # the parallel kernel really launched its threads
+
+def test_streaming_log_sum_exp_small_cases():
+    # One term is returned as is; two equal terms add log 2; a smaller term after a larger.
+    top, s = K.lse_add(-math.inf, 0.0, 3.0)
+    assert (top, s) == (3.0, 1.0) and K.lse_value(top, s) == 3.0
+    top, s = K.lse_add(top, s, 3.0)
+    assert abs(K.lse_value(top, s) - (3.0 + math.log(2.0))) <= EPS * 4
+    top, s = K.lse_add(-math.inf, 0.0, 5.0)
+    top, s = K.lse_add(top, s, 1.0)
+    assert abs(K.lse_value(top, s) - (5.0 + math.log1p(math.exp(-4.0)))) <= EPS * 8
+
+
+@given(u=st.floats(-1e150, 1e150))
+def test_exact_square_is_exact(u):
+    """hi + lo == u^2 exactly (Veltkamp's split), checked in rational arithmetic."""
+    from fractions import Fraction
+
+    hi, lo = K._exact_square(u)
+    if abs(u) < 1e-140:  # lo would be below the subnormal range
+        return
+    assert Fraction(hi) + Fraction(lo) == Fraction(u) ** 2
+
+
+def test_erfcx_limit_at_infinity():
+    assert K.erfcx1(math.inf) == 0.0
+
+
+@given(a=st.floats(-1.0, 0.0, exclude_max=True), h=st.floats(1.0, 1.5, exclude_min=True))
+def test_log_gauss_mass_across_zero_with_large_tails(a, h):
+    """Not narrow (h > 1) across zero with tails Phi(a) + Phi(-b) up to 0.66: the log1p form
+    stays within the bound (its error is at most 1.8 times that of the tails)."""
+    b = a + h
+    if b <= 0.0:
+        return
+    assert_log_mass_close(a, b)
