@@ -31,9 +31,9 @@ MAX_COV = 1e300
 
 
 #: Engines of the higher layers behind the convenience methods of :class:`LatentModel`
-#: (``log_pdf``, ``atoms``, ``density_pieces``), registered by :mod:`exactid.density` and
-#: :mod:`exactid.regions` when they are imported (``import exactid`` imports both).  This keeps
-#: the dependency one-way: this module imports nothing above it, the engines register here.
+#: (``log_pdf``, ``atoms``, ``density_pieces``, ``exact_pieces``, ``polygons``), registered by
+#: :mod:`exactid.density` when it is imported (``import exactid`` imports it).  This keeps the
+#: dependency one-way: this module imports nothing above it, the engines register here.
 ENGINES: dict = {}
 
 
@@ -520,6 +520,12 @@ class LatentModel:
         """The decoder's linear pieces in exact rational arithmetic (``m = 1`` only), computed
         once; see :func:`exactid.regions.pieces_1d`."""
         return self.derived("exact_pieces", lambda model: _engine("exact_pieces")(model.net))
+
+    @property
+    def polygons(self):
+        """The decoder's cells as exact polygons with their affine maps (``m = 2`` only),
+        computed once; see :func:`exactid.regions.polygons_2d`."""
+        return self.derived("polygons", lambda model: _engine("polygons")(model.net))
 
     def log_pdf(self, x) -> np.ndarray:
         """Exact log density of x; see :func:`exactid.density.log_pdf`."""

@@ -9,7 +9,7 @@ bound of :mod:`exactid.density.exact`; :func:`atoms` for the point masses of a n
 from functools import partial
 
 from ..models import register_engine
-from ..regions import density_pieces, pieces_1d
+from ..regions import density_pieces, pieces_1d, polygons_2d
 from .exact import (
     SCALE_MAX,
     SCALE_MIN,
@@ -28,6 +28,7 @@ register_engine("log_pdf", log_pdf)
 register_engine("atoms", atoms)
 register_engine("density_pieces", density_pieces)
 register_engine("exact_pieces", partial(pieces_1d, exact=True))
+register_engine("polygons", polygons_2d)
 
 __all__ = [
     "log_pdf",
