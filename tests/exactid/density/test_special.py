@@ -227,7 +227,7 @@ def test_exact_square_is_exact(u):
     """hi + lo == u^2 exactly (Veltkamp's split), checked in rational arithmetic."""
     from fractions import Fraction
 
-    hi, lo = K._exact_square(u)
+    hi, lo = K.exact_square(u)
     if abs(u) < 1e-140:  # lo would be below the subnormal range
         return
     assert Fraction(hi) + Fraction(lo) == Fraction(u) ** 2
