@@ -291,10 +291,11 @@ def polygons_2d(net: ReluNet, *, max_cells: int = MAX_CELLS) -> tuple[PolygonCel
                         "(exactid.limits.MAX_CELLS) if the work is intended"
                     )
             for part in parts:
+                # Every unit has one sign inside the part: read it at an interior point.
+                inside = part.interior_point()
                 active, new_matrix, new_offset = [], [], []
                 for a1, a2, const in rows:
-                    value = _sign(_add_linear(part, a1, a2, const))
-                    on = value > 0
+                    on = _sign(_Line(a1, a2, (-const, Fraction(0))).value(inside)) > 0
                     active.append(on)
                     factor = Fraction(1) if on else slope
                     new_matrix.append((factor * a1, factor * a2))
@@ -310,9 +311,3 @@ def polygons_2d(net: ReluNet, *, max_cells: int = MAX_CELLS) -> tuple[PolygonCel
                                offset=tuple(const for _, _, const in rows),
                                pattern=pattern))
     return tuple(out)
-
-
-def _add_linear(cell: _Cell, a1, a2, const) -> tuple:
-    """a . z + const at the cell's interior point, as p + q R."""
-    (p1, q1), (p2, q2) = cell.interior_point()
-    return (a1 * p1 + a2 * p2 + const, a1 * q1 + a2 * q2)
