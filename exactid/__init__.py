@@ -5,7 +5,7 @@ flow (see ARCHITECTURE.md):
 
 * :mod:`exactid.models` -- :class:`GaussianMixture`, :class:`ReluNet`, :class:`LatentModel`;
 * :mod:`exactid.regions` -- the linear pieces (1-D) and cells (m <= 3) of a network;
-* :mod:`exactid.density` -- the exact law of x: log density and atoms;
+* :mod:`exactid.density` -- the exact law of x: log density, atoms and singular part;
 * :mod:`exactid.divergence` -- NLL, cross-entropy, KL by quadrature over x; GMM L2 algebra;
 * :mod:`exactid.identifiability` -- symmetries, equivalence, equality of laws, injectivity;
 * :mod:`exactid.search` -- likelihood surfaces, the exhaustive search, the J.3.1 study;
@@ -19,7 +19,7 @@ Importing the package is cheap (NumPy only); the numba kernels compile on first 
 
 from . import moved
 from ._version import __version__
-from .density import atoms, log_pdf, log_pdf_numpy, pdf
+from .density import atoms, log_pdf, log_pdf_numpy, pdf, singular_part
 from .divergence import cross_entropy, kl_divergence, sample_nll
 from .identifiability import (
     Equivalence,
@@ -56,6 +56,7 @@ __all__ = [
     "log_pdf",
     "pdf",
     "atoms",
+    "singular_part",
     "log_pdf_numpy",
     "sample_nll",
     "cross_entropy",

@@ -362,3 +362,50 @@ def plot_example5(z, first, second, f_values, reference, path, *, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def plot_density_2d(x1, x2, log_density, samples, path, *, title=None, decades: int = 6):
+    """The exact density of a model with n = 2 as a colour map with contour lines (left), next
+    to a scatter of samples of the model with the same contours (right).
+
+    Parameters
+    ----------
+    x1 : ndarray, shape (N1,)
+    x2 : ndarray, shape (N2,)
+        The grid's axes.
+    log_density : ndarray, shape (N2, N1)
+        ``log p`` at ``(x1[i], x2[k])`` in row k, column i.
+    samples : ndarray, shape (S, 2)
+    path : str or os.PathLike
+        Output image; written atomically.
+    title : str, optional
+    decades : int
+        The colour scale is logarithmic and spans this many decades below the maximum.
+    """
+    from matplotlib.colors import LogNorm  # matplotlib: only when a figure is drawn
+
+    plt = pyplot()
+    density = np.exp(log_density)
+    top = float(density.max())
+    norm = LogNorm(vmin=top * 10.0**-decades, vmax=top)
+    levels = top * 10.0 ** -np.arange(decades, 0, -1, dtype=float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.0, 4.6), sharex=True, sharey=True)
+    mesh = left.pcolormesh(x1, x2, np.maximum(density, top * 10.0**-decades), norm=norm,
+                           shading="nearest", cmap="viridis")
+    fig.colorbar(mesh, ax=left, label="p(x) (per unit area, log scale)")
+    left.contour(x1, x2, density, levels=levels, colors="white", linewidths=0.6, alpha=0.7)
+    left.set_title("exact density (contours: each decade)")
+    right.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.35, color="tab:blue",
+                  label=f"{samples.shape[0]} samples")
+    right.contour(x1, x2, density, levels=levels, colors="black", linewidths=0.6)
+    right.set_title("samples of x with the exact density's contours")
+    right.legend(fontsize=8, loc="upper right")
+    for ax in (left, right):
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_xlim(x1[0], x1[-1])
+        ax.set_ylim(x2[0], x2[-1])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)

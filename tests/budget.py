@@ -16,3 +16,9 @@ CI_EXAMPLES = 40
 def examples(n: int) -> int:
     """``n`` scaled by the loaded profile's max_examples relative to :data:`CI_EXAMPLES`."""
     return max(1, round(n * settings.default.max_examples / CI_EXAMPLES))
+
+
+def thorough() -> bool:
+    """Whether a profile above the ci one is loaded (e.g. ``HYPOTHESIS_PROFILE=thorough``):
+    properties then also draw their largest, slowest examples."""
+    return settings.default.max_examples > CI_EXAMPLES

@@ -18,6 +18,7 @@ PUBLIC = {
     "log_pdf",
     "pdf",
     "atoms",
+    "singular_part",
     "log_pdf_numpy",
     "sample_nll",
     "cross_entropy",

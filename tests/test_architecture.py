@@ -144,7 +144,9 @@ def test_no_import_cycles():
 
 #: The modules made of numba kernels, which import numba when they are imported.
 NUMBA_MODULES = {"exactid.density.kernels", "exactid.density.special",
-                 "exactid.density.bivariate", "exactid.search._kernels"}
+                 "exactid.density.bivariate", "exactid.density.cell_kernels",
+                 "exactid.density.polygon_mass", "exactid.density.polygon_quadrature",
+                 "exactid.density.polygon_geometry", "exactid.search._kernels"}
 
 
 def test_importing_every_module_stays_light():

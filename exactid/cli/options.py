@@ -50,9 +50,11 @@ def add_progress_options(p, what: str = "progress", quiet: str | None = None) ->
                        help=quiet or f"never show {what}")
 
 
-#: Negative numbers in any float spelling (-1e3, -.5, -inf) are values, not options; argparse's
-#: own pattern only knows -12 and -1.5.
-_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^-inf(inity)?$",
+#: Negative numbers in any float spelling (-1e3, -.5, -inf), alone or as the first coordinate
+#: of a comma-separated point (-1,2.5), are values, not options; argparse's own pattern only
+#: knows -12 and -1.5.
+_NUMBER = r"[-+]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?|nan)"
+_NEGATIVE_NUMBER = re.compile(rf"^-((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf(inity)?)(,{_NUMBER})*$",
                               re.IGNORECASE)
 
 

@@ -1,7 +1,9 @@
 """The exact law of x = f(z) + eps: log density and atoms, computed in closed form.
 
 What to use when: :func:`log_pdf` (or :func:`pdf`) for the density at points, with the error
-bound of :mod:`exactid.density.exact`; :func:`atoms` for the point masses of a noiseless model;
+bound of :mod:`exactid.density.exact` (m = n = 1) or :mod:`exactid.density.multivariate`
+(m in {1, 2}, any n >= m); :func:`atoms` for the point masses of a noiseless 1-D model and
+:func:`singular_part` for the part without density of a noiseless m = n = 2 model;
 :func:`log_pdf_numpy` only to cross-check the numba engine (:mod:`exactid.density.kernels`);
 :func:`check_supported` to ask in advance whether a model is in the engine's range.
 """
@@ -22,6 +24,7 @@ from .exact import (
     piece_arrays,
     smooth_terms,
 )
+from .pushforward_2d import SingularPart, SingularPiece, singular_part
 
 # The convenience methods of LatentModel delegate here (see exactid.models.ENGINES).
 register_engine("log_pdf", log_pdf)
@@ -34,6 +37,9 @@ __all__ = [
     "log_pdf",
     "pdf",
     "atoms",
+    "singular_part",
+    "SingularPart",
+    "SingularPiece",
     "log_pdf_numpy",
     "check_supported",
     "piece_arrays",

@@ -98,6 +98,18 @@ def check_one_dimensional(model: LatentModel) -> None:
         )
 
 
+def check_one_dimensional_atoms(model: LatentModel) -> None:
+    """:func:`check_one_dimensional` for noiseless models, pointing m = 2 to
+    :func:`singular_part`."""
+    if isinstance(model, LatentModel) and model.noise_std > 0:
+        return
+    if isinstance(model, LatentModel) and model.latent_dim == 2:
+        raise NotImplementedError(
+            "atoms: for m = 2 the part of the law without density is a set of segments and "
+            "points: use exactid.singular_part(model)")
+    check_one_dimensional(model)
+
+
 def check_supported(model: LatentModel) -> bool:
     """Raise :class:`~exactid.errors.UnsupportedModelError` if ``model`` lies outside the
     range in which the exact 1-D density keeps its error bound (:data:`SCALE_MIN`,
@@ -364,22 +376,37 @@ def _pushforward_args(model: LatentModel):
 
 
 def log_pdf(model: LatentModel, x) -> np.ndarray:
-    """Exact log density of x under ``model`` (m = n = 1).
+    """Exact log density of x under ``model``.
 
     Parameters
     ----------
     model : LatentModel
-        A model with one-dimensional latent and observation.
-    x : array_like, shape (N,) or (N, 1) or scalar
+        Latent dimension m in {1, 2}, observed dimension n >= m.  ``m = n = 1`` is computed
+        here; other models by :func:`exactid.density.multivariate.log_pdf_cells`
+        (``noise_std > 0``) or :func:`exactid.density.pushforward_2d.log_pdf_pushforward_2d`
+        (``noise_std == 0``, ``m = n = 2``).
+    x : array_like
+        Shape (N,), (N, 1) or scalar for ``n = 1``; (N, n) or one point (n,) otherwise.
 
     Returns
     -------
     ndarray, shape (N,)
         :math:`\\log p(x)`.  For ``noise_std == 0`` this is the log density of the absolutely
         continuous part of :math:`f_\\# P` (``-inf`` outside the image of f); the atoms are
-        given by :func:`atoms`.  The error bound is stated in the module docstring.
+        given by :func:`atoms` (m = 1) and the singular part by
+        :func:`exactid.density.singular_part` (m = 2).  The error bounds are stated in the
+        module docstrings.
     """
-    check_one_dimensional(model)
+    if not isinstance(model, LatentModel):
+        raise ValueError(f"model: expected a LatentModel, found {type(model).__name__}")
+    if (model.latent_dim, model.observed_dim) != (1, 1):
+        if model.noise_std > 0:
+            from .multivariate import log_pdf_cells  # (numba behind it: loaded on first use)
+
+            return log_pdf_cells(model, x)
+        from .pushforward_2d import log_pdf_pushforward_2d  # (numba: on first use)
+
+        return log_pdf_pushforward_2d(model, x)
     model.derived("density_range", check_supported)
     x = _as_points(x)
     from . import kernels as _kernels  # numba: compiled or loaded on first use
@@ -414,7 +441,9 @@ def atoms(model: LatentModel) -> tuple[np.ndarray, np.ndarray]:
         Their probabilities (computed in log space, accurate to a few ulp); atoms whose mass
         underflows to 0 are omitted.
     """
-    check_one_dimensional(model)
+    check_one_dimensional_atoms(model)
+    if model.noise_std > 0 and (model.latent_dim, model.observed_dim) != (1, 1):
+        return np.empty((0, model.observed_dim)), np.empty(0)
     model.derived("density_range", check_supported)
     if model.noise_std > 0:
         return np.empty(0), np.empty(0)
@@ -447,10 +476,17 @@ def log_pdf_numpy(model: LatentModel, x) -> np.ndarray:
     Uses :func:`scipy.special.log_ndtr` and SciPy's Gaussian-mass strategy (left-tail
     difference, mirrored right tail, ``log1p`` in the centre), materialising all (N, T) terms.
     It is less careful than :func:`log_pdf` in one regime (narrow intervals in the centre lose
-    relative accuracy) and only supports ``noise_std > 0``.
+    relative accuracy) and only supports ``noise_std > 0``.  Other dimensions go to
+    :func:`exactid.density.multivariate.log_pdf_cells_numpy` (accurate near the data only).
     """
     from scipy.special import log_ndtr, logsumexp, ndtr  # ~0.3 s; only the NumPy path
 
+    if isinstance(model, LatentModel) and (model.latent_dim, model.observed_dim) != (1, 1):
+        if model.noise_std <= 0:
+            raise NotImplementedError("log_pdf_numpy supports noise_std > 0 only")
+        from .multivariate import log_pdf_cells_numpy  # (scipy: only the NumPy path)
+
+        return log_pdf_cells_numpy(model, x)
     check_one_dimensional(model)
     model.derived("density_range", check_supported)
     if model.noise_std <= 0:

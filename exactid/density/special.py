@@ -38,7 +38,8 @@ JIT_OPTIONS = dict(cache=True, error_model="numpy", nogil=True)  # pragma: no mu
 SQRT2 = math.sqrt(2.0)
 INV_SQRT2 = 1.0 / SQRT2
 INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
-LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+#: log sqrt(2 pi), correctly rounded (0.5 * math.log(2 pi) is 1 ulp below it).
+LOG_SQRT_2PI = 0.9189385332046728
 #: erfcx switches from exp(u^2) erfc(u) to its asymptotic series at this argument.
 #: (The series reaches 1e-17 from u ~ 8 on, and exp(u^2) overflows beyond 26.6: 24 and 26 are
 #: as good.)

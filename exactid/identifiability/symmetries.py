@@ -8,8 +8,10 @@ generates the same law of x, which the tests and the search use as ground truth.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..models import GaussianMixture, LatentModel, ReluNet
-from ..validation import check_instance
+from ..validation import as_float_array, check_instance
 from .checks import check_hidden_layer, check_index, check_perm, check_real
 
 __all__ = ["permute_components", "permute_hidden_units", "rescale_hidden_unit",
@@ -110,37 +112,50 @@ def rescale_hidden_unit(net: ReluNet, unit: int, t: float, layer: int = 0) -> Re
 
 
 
-def affine_reparametrize(model: LatentModel, scale: float, shift: float) -> LatentModel:
-    r"""The model :math:`(f \circ h^{-1}, h_\# P)` with :math:`h(z) = s z + u` (Remark 3.7).
+def affine_reparametrize(model: LatentModel, scale, shift) -> LatentModel:
+    r"""The model :math:`(f \circ h^{-1}, h_\# P)` with :math:`h(z) = M z + u` (Remark 3.7).
 
-    The prior gets means :math:`s \mu_j + u`, variances :math:`s^2 v_j` and the same weights;
-    :math:`h^{-1}(z) = (z - u) / s` is folded into the first layer,
-    :math:`W_1 \to W_1 / s`, :math:`b_1 \to b_1 - W_1 u / s`.  The noise is unchanged.
+    The prior gets means :math:`M \mu_j + u`, covariances :math:`M \Sigma_j M^T` and the same
+    weights; :math:`h^{-1}(z) = M^{-1}(z - u)` is folded into the first layer,
+    :math:`W_1 \to W_1 M^{-1}`, :math:`b_1 \to b_1 - W_1 M^{-1} u`.  The noise is unchanged.
 
     Parameters
     ----------
     model : LatentModel
-        A model with ``m = 1``.
-    scale : float
-        :math:`s \ne 0` (negative values reflect z).
-    shift : float
+    scale : float or array_like, shape (m, m)
+        :math:`M`, invertible: a nonzero number for ``m = 1`` (negative values reflect z), a
+        matrix for any m.
+    shift : float or array_like, shape (m,)
         :math:`u`.
 
     Returns
     -------
     LatentModel
-        A model with the same law of x; ``model`` is unchanged.
+        A model with the same law of x; ``model`` is unchanged.  The new weights are rounded
+        to float once (exact when :math:`M^{-1}` and the products are representable, e.g.
+        dyadic entries).
     """
     check_instance(model, "model", LatentModel)
-    if model.latent_dim != 1:
-        raise NotImplementedError(
-            f"model: affine reparametrisation is implemented for m = 1 only, found "
-            f"m = {model.latent_dim}"
-        )
-    s = check_real(scale, "scale", nonzero=True)
-    u = check_real(shift, "shift")
+    m = model.latent_dim
     prior, net = model.prior, model.net
-    new_prior = GaussianMixture(prior.weights, s * prior.means + u, s * s * prior.covs)
     w0, b0 = net.weights[0], net.biases[0]
-    new_net = _with_layers(net, {0: (w0 / s, b0 - w0[:, 0] * u / s)})
+    if m == 1 and np.ndim(scale) == 0 and np.ndim(shift) == 0:
+        s = check_real(scale, "scale", nonzero=True)
+        u = check_real(shift, "shift")
+        new_prior = GaussianMixture(prior.weights, s * prior.means + u, s * s * prior.covs)
+        new_net = _with_layers(net, {0: (w0 / s, b0 - w0[:, 0] * u / s)})
+        return LatentModel(new_prior, new_net, model.noise_std)
+    matrix = as_float_array(scale, "scale", 2)
+    u = as_float_array(shift, "shift", 1)
+    if matrix.shape != (m, m):
+        raise ValueError(f"scale: expected an invertible ({m}, {m}) matrix (m = {m}), found "
+                         f"shape {matrix.shape}")
+    if u.shape != (m,):
+        raise ValueError(f"shift: expected shape ({m},), found {u.shape}")
+    if np.linalg.matrix_rank(matrix) < m:
+        raise ValueError(f"scale: expected an invertible matrix, found {matrix.tolist()}")
+    inverse = np.linalg.inv(matrix)
+    new_prior = GaussianMixture(prior.weights, prior.means @ matrix.T + u,
+                                matrix @ prior.covs @ matrix.T)
+    new_net = _with_layers(net, {0: (w0 @ inverse, b0 - w0 @ (inverse @ u))})
     return LatentModel(new_prior, new_net, model.noise_std)

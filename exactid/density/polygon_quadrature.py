@@ -1,0 +1,623 @@
+r"""The quadrature path ("Q path") of the polygon mass: a 1-D integral of a positive integrand.
+
+What to use when: nothing here is called directly; :func:`exactid.density.polygon_mass.
+log_polygon_mass1` uses this path for every polygon the closed Owen's-T form does not accept
+(far, small and thin polygons, slivers through 0), see the regimes in
+:mod:`exactid.density.polygon_mass`.
+
+The integral.  Let ``p*`` be a float point of ``Q`` nearest to 0, ``d = |p*|``, ``e = p* /
+d`` and ``f = rot90(e)``.  With ``w = p* + tau e + s f``, ``|w|^2 = (d + tau)^2 + s^2``, so
+
+.. math::
+
+    P(Q) = \varphi(d) J, \quad J = \int e^{-d\tau - \tau^2/2}\,[\Phi(hi(\tau)) -
+    \Phi(lo(\tau))]\, d\tau, \quad \log P = \log J - d^2/2 - \log\sqrt{2\pi}.
+
+The integrand is ``>= 0`` and ``exp(-d^2/2)`` is never formed, so there is no cancellation
+and no underflow for any ``d``.  If 0 lies in the closed ``Q``, ``Q`` is cut by the line
+through 0 parallel to the nearest edge and each half is integrated with ``p* = 0``.
+
+Design (the narrow-region form; why each piece is there is in the function docstrings):
+
+* frame data from the raw rows in extended precision (residuals ``R = b - a . p*``, ``CS =
+  cross(e, a)``, ``CT = a . e``, vertex ``tau`` from exactly rounded cross products); no row
+  is ever snapped to the frame, ``hi`` and ``lo`` are the exact min / max over all rows at
+  every node, so the integrand is exactly 0 outside ``Q``;
+* the slice width of the active pair ``(h, l)`` is ``(R_h CS_l - R_l CS_h + tau cross(a_l,
+  a_h)) / (CS_h CS_l)``: the two ``R`` terms have the same sign, so slivers of width 1e-12
+  keep about 1e-15 relative accuracy;
+* ``Phi(hi) - Phi(lo)`` by Gauss-Legendre on narrow slices, else by tail forms with a
+  cancellation factor of at most about 2.5;
+* globally adaptive Gauss-Kronrod G10/K21 (QUADPACK's error heuristic plus a rounding floor),
+  started on a partition that holds every known feature: the vertex ``tau`` (kinks), for
+  steep rows the ``tau`` where their boundary crosses ``s = 0, +-1, +-2, +-4, +-8``, and the
+  levels ``d tau + tau^2 / 2 = 3, 10, 24, 48``.
+
+Error: the quadrature estimate (``<= EPSREL_Q`` relative; a heuristic, not a proof),
+rounding of about 1e-15 relative (all terms positive), the truncation of an unbounded range
+(``< TAIL_REL`` relative, a bound since ``Phi(hi) - Phi(lo) <= 1``), and 1-2 ulp of ``|log P|``
+from rounding ``d^2 / 2`` and the final sum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from .polygon_geometry import (
+    cross_dd,
+    cross_exact,
+    nearest_point,
+    origin_outside,
+    polygon_edges,
+    residual_dd,
+    two_prod,
+)
+from .special import JIT_OPTIONS, LOG_SQRT_2PI, exact_square, upper_tail1
+
+#: The adaptive quadrature stops when its estimated error is at most this times J.
+EPSREL_Q = 1e-15
+#: An unbounded tau range is truncated where the neglected mass is below this times J.
+TAIL_REL = 1e-18
+#: A slice is "narrow" (Gauss-Legendre for Phi(hi) - Phi(lo)) when delta (|m| + delta) is at
+#: most this (m, delta: centre and half-width); then exp(-m u - u^2/2) varies by at most e.
+NARROW = 0.5
+#: Cap on the number of quadrature intervals (15000 random polygons needed at most 35).
+MAXINT = 1000
+#: Initial partition of the tau axis: d tau + tau^2/2 = level; the last is the first
+#: truncation level (weight e^-48 = 1.4e-21), extended in steps of TAIL_STEP.
+LEVELS = np.array([3.0, 10.0, 24.0, 48.0])
+TAIL_STEP = 12.0
+#: The tau range starts this far (times 64 + d) before its first vertex: p* is only a float.
+TAU_MARGIN = 1.8e-15
+#: Beyond this distance the frame is moved to the start of Q (see _start_tau): p* is off by
+#: about eps d, and the weight exp(d eps d) of the part of Q before p* would overflow (at d
+#: near 1e9) and could not be resolved (the integrand varies on a scale 1 / d).
+D_SHIFT = 1e6
+#: Beyond this distance ``log P = -d^2/2 - log d - log sqrt(2 pi)`` (J = 1/d): |log(J d)|,
+#: a few hundred at most for any polygon wider than 1e-300, is below 1e-17 |log P|.
+D_HUGE = 1e10
+
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+# Gauss-Kronrod 21 / Gauss 10 (QUADPACK qk21): Kronrod nodes (the odd ones are Gauss nodes),
+# Kronrod and Gauss weights, on [-1, 1].
+_XGK = np.array([
+    0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
+    0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
+    0.780817726586416897063717578345042, 0.679409568299024406234327365114874,
+    0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
+    0.294392862701460198131126603103866, 0.148874338981631210884826001129720, 0.0])
+_WGK = np.array([
+    0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
+    0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
+    0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
+    0.123491976262065851077958109831074, 0.134709217311473325928054001771707,
+    0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
+    0.149445554002916905664936468389821])
+_WG = np.array([
+    0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
+    0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
+    0.295524224714752870173892994651338])
+# 8-point Gauss-Legendre on [-1, 1] (narrow slices).
+_GL8_X, _GL8_W = np.polynomial.legendre.leggauss(8)
+
+
+@nb.njit(**JIT_OPTIONS)
+def _normal_sf(x):
+    """``Phi(-x)`` for any real ``x`` (:func:`exactid.density.special.upper_tail1` takes ``x
+    >= 0``); a few ulp relative where the result is normal.
+
+    ``upper_tail1`` (erfcx times an exactly split ``exp(-x^2/2)``) is insensitive to the
+    rounding of ``x / sqrt2``, like the prototype's first-order corrected ``erfc``: 3.4 ulp at
+    most against 2.2, the same errors of ``log P`` on 1105 reference polygons.
+    """
+    if x >= 0.0:
+        return upper_tail1(x)
+    return 1.0 - upper_tail1(-x)
+
+
+@nb.njit(**JIT_OPTIONS)
+def _dphi(lo, hi, wd):
+    """``Phi(hi) - Phi(lo) >= 0`` without cancellation; ``wd = hi - lo`` formed accurately
+    by the caller (it decides narrow slices, where ``hi - lo`` itself would cancel)."""
+    if not (wd > 0.0):
+        return 0.0
+    if math.isinf(hi):
+        if math.isinf(lo):
+            return 1.0
+        return _normal_sf(lo)
+    if math.isinf(lo):
+        return _normal_sf(-hi)
+    dl = 0.5 * wd
+    m = 0.5 * (hi + lo)
+    if dl * (abs(m) + dl) <= NARROW:
+        # phi(m) int_{-dl}^{dl} exp(-m u - u^2/2) du: the integrand varies by at most e^0.5,
+        # 8 Gauss-Legendre points are exact to < 1e-17 relative.
+        if abs(m) > 40.0:
+            return 0.0  # phi(m) < 1e-347 underflows (and m^2 must not be split)
+        s = 0.0
+        for k in range(8):
+            u = dl * _GL8_X[k]
+            s += _GL8_W[k] * math.exp(-u * (m + 0.5 * u))
+        m2, m2_lo = exact_square(m)
+        return s * dl * INV_SQRT_2PI * (math.exp(-0.5 * m2) * (1.0 - 0.5 * m2_lo))
+    # Tail forms: each difference has a cancellation factor of at most about 2.5.
+    if lo >= 0.0:
+        return _normal_sf(lo) - _normal_sf(hi)
+    if hi <= 0.0:
+        return _normal_sf(-hi) - _normal_sf(-lo)
+    return (1.0 - _normal_sf(-lo)) - _normal_sf(hi)
+
+
+@nb.njit(**JIT_OPTIONS)
+def _pair_width(G, h, l, tau, ee):
+    """The slice width ``hi - lo`` of the rows ``h`` (upper) and ``l`` (lower) at ``tau``:
+    ``(W0 + tau DET) / (CS_h CS_l)`` with ``W0 = R_h CS_l - R_l CS_h`` (two terms of equal
+    sign) and ``DET = cross(a_l, a_h) |e|^2`` (exactly rounded)."""
+    w0 = G[h, 2] * G[l, 1] - G[l, 2] * G[h, 1]
+    det = cross_dd(G[l, 3], G[l, 4], G[l, 6], G[l, 7], G[h, 3], G[h, 4], G[h, 6], G[h, 7]) * ee
+    return (w0 + tau * det) / (G[h, 1] * G[l, 1])
+
+
+@nb.njit(**JIT_OPTIONS)
+def _bound_err(G, c, tau):
+    """A bound (times 1e15) of the rounding error of the bound ``(R - CT tau) / CS`` of row
+    ``c``."""
+    return (abs(G[c, 2]) + abs(G[c, 0] * tau)) * abs(G[c, 5])
+
+
+@nb.njit(**JIT_OPTIONS)
+def _g(tau, d, G, mm, ee):
+    """The integrand ``exp(-d tau - tau^2/2) (Phi(hi) - Phi(lo))`` at ``tau``.
+
+    ``G[c] = (CT, CS, R, a0, a1, 1/CS, al0, al1)`` of row ``c``: ``CT tau + CS s <= R`` in the
+    frame; ``(a0 + al0, a1 + al1)`` is the row.  ``hi`` and ``lo`` are the min / max over all
+    rows with ``CS != 0`` (rows with ``CS == 0`` exactly are the integration limits), so the
+    integrand is 0 outside ``Q``.  The width ``hi - lo`` is that of the active pair ``(h,
+    l)`` formed accurately (:func:`_pair_width`): narrow slices keep full relative accuracy,
+    and the slice is empty iff it is ``<= 0``.  When a second row is within rounding of
+    ``hi`` (or ``lo``), two nearly coincident lines, the rounded bounds cannot tell which is
+    the tighter one: the width is the smallest of the accurate pair widths (choosing by the
+    rounded bounds gave a noise of 1e-8 relative on a strip of width 1e-8, and the adaptive
+    loop ran to MAXINT).
+    """
+    hi = np.inf
+    lo = -np.inf
+    hi2 = np.inf
+    lo2 = -np.inf
+    ih = -1
+    il = -1
+    ih2 = -1
+    il2 = -1
+    for c in range(mm):
+        cs = G[c, 1]
+        if cs > 0.0:
+            v = (G[c, 2] - G[c, 0] * tau) * G[c, 5]
+            if v < hi:
+                hi2, ih2 = hi, ih
+                hi, ih = v, c
+            elif v < hi2:
+                hi2, ih2 = v, c
+        elif cs < 0.0:
+            v = (G[c, 2] - G[c, 0] * tau) * G[c, 5]
+            if v > lo:
+                lo2, il2 = lo, il
+                lo, il = v, c
+            elif v > lo2:
+                lo2, il2 = v, c
+    if ih >= 0 and il >= 0:
+        wd = _pair_width(G, ih, il, tau, ee)
+        tie_h = ih2 >= 0 and hi2 - hi <= 1e-15 * (_bound_err(G, ih, tau)
+                                                 + _bound_err(G, ih2, tau))
+        tie_l = il2 >= 0 and lo - lo2 <= 1e-15 * (_bound_err(G, il, tau)
+                                                 + _bound_err(G, il2, tau))
+        if tie_h:
+            wd = min(wd, _pair_width(G, ih2, il, tau, ee))
+        if tie_l:
+            wd = min(wd, _pair_width(G, ih, il2, tau, ee))
+            if tie_h:
+                wd = min(wd, _pair_width(G, ih2, il2, tau, ee))
+        if not (wd > 0.0):
+            # Empty slice, decided by the accurate width: ``hi > lo`` from the separately
+            # rounded bounds is noise for strips of width 1e-17 (the adaptive loop then
+            # chased it to MAXINT).
+            return 0.0
+    else:
+        wd = np.inf
+    D = _dphi(lo, hi, wd)
+    if D == 0.0:
+        return 0.0
+    # The exponent is positive only before the start of Q (tau < 0), where D is rounding
+    # noise; capped so that it cannot overflow.
+    return math.exp(min(-tau * (d + 0.5 * tau), 700.0)) * D
+
+
+@nb.njit(**JIT_OPTIONS)
+def _gk21(a, b, d, G, mm, ee):
+    """Gauss-Kronrod 21 on ``[a, b]``: ``(result, error estimate)``, QUADPACK's heuristic
+    with a rounding floor of 4.4e-16 of the result (the integrand is ``>= 0``), which stops
+    the adaptive loop from chasing rounding noise."""
+    c = 0.5 * (a + b)
+    hl = 0.5 * (b - a)
+    fc = _g(c, d, G, mm, ee)
+    resg = 0.0
+    resk = _WGK[10] * fc
+    fv1 = np.empty(10)
+    fv2 = np.empty(10)
+    for j in range(10):
+        x = hl * _XGK[j]
+        f1 = _g(c - x, d, G, mm, ee)
+        f2 = _g(c + x, d, G, mm, ee)
+        fv1[j] = f1
+        fv2[j] = f2
+        resk += _WGK[j] * (f1 + f2)
+        if j % 2 == 1:
+            resg += _WG[j // 2] * (f1 + f2)
+    reskh = 0.5 * resk
+    resasc = _WGK[10] * abs(fc - reskh)
+    for j in range(10):
+        resasc += _WGK[j] * (abs(fv1[j] - reskh) + abs(fv2[j] - reskh))
+    result = resk * hl
+    resasc *= abs(hl)
+    err = abs((resk - resg) * hl)
+    if resasc != 0.0 and err != 0.0:
+        err = resasc * min(1.0, (200.0 * err / resasc) ** 1.5)
+    err = max(err, 4.4e-16 * abs(result))
+    return result, err
+
+
+@nb.njit(**JIT_OPTIONS)
+def _tau_level(d, level):
+    """The ``tau >= 0`` with ``d tau + tau^2 / 2 = level`` (in the form without
+    cancellation)."""
+    return 2.0 * level / (d + math.sqrt(d * d + 2.0 * level))
+
+
+@nb.njit(**JIT_OPTIONS)
+def _frame_rows(AR, AL, BR, BL, mm, px, py, ex, ey):
+    """Frame data ``G`` (see :func:`_g`) of every row in extended precision, and the limits
+    ``tlow``, ``tupp`` set by rows exactly perpendicular to the frame (``CS == 0``).
+
+    Returns ``(G, tlow, tupp, feasible)``; ``feasible`` is False if a row with ``CS = CT = 0``
+    excludes everything.
+    """
+    G = np.empty((mm, 8))
+    tlow = -np.inf
+    tupp = np.inf
+    for c in range(mm):
+        a0 = AR[c, 0]
+        a1 = AR[c, 1]
+        l0 = AL[c, 0]
+        l1 = AL[c, 1]
+        p1, e1 = two_prod(a0, ex)
+        p2, e2 = two_prod(a1, ey)
+        ct = (p1 + p2) + ((e1 + e2) + (l0 * ex + l1 * ey))
+        cs = cross_exact(ex, ey, a0, a1) + (ex * l1 - ey * l0)
+        r = residual_dd(BR[c], a0, a1, px, py, BL[c] - (l0 * px + l1 * py))
+        G[c, 0] = ct
+        G[c, 1] = cs
+        G[c, 2] = r
+        G[c, 3] = a0
+        G[c, 4] = a1
+        G[c, 5] = 1.0 / cs if cs != 0.0 else 0.0
+        G[c, 6] = l0
+        G[c, 7] = l1
+        if cs == 0.0:
+            if ct < 0.0:
+                tlow = max(tlow, r / ct)
+            elif ct > 0.0:
+                tupp = min(tupp, r / ct)
+            elif r < 0.0:
+                return G, tlow, tupp, False
+    return G, tlow, tupp, True
+
+
+@nb.njit(**JIT_OPTIONS)
+def _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, ee):
+    """The sorted ``tau`` of the vertices of ``Q`` (from exactly rounded cross products), and
+    whether ``Q`` is unbounded in ``+tau``."""
+    tv = np.empty(2 * k + 1)
+    nv = 0
+    unbounded = False
+    for q in range(k):
+        c = EI[q]
+        for side in range(2):
+            s = S0[q] if side == 0 else S1[q]
+            j = J0[q] if side == 0 else J1[q]
+            if math.isinf(s) or j < 0:
+                # A ray, direction u (side 1) or -u (side 0); its tau component is -+CS.
+                if (side == 1 and G[c, 1] < 0.0) or (side == 0 and G[c, 1] > 0.0):
+                    unbounded = True
+                continue
+            det = cross_dd(AR[c, 0], AR[c, 1], AL[c, 0], AL[c, 1],
+                            AR[j, 0], AR[j, 1], AL[j, 0], AL[j, 1]) * ee
+            if det == 0.0:
+                continue
+            tv[nv] = (G[c, 2] * G[j, 1] - G[j, 2] * G[c, 1]) / det
+            nv += 1
+    return np.sort(tv[:nv]), unbounded
+
+
+@nb.njit(**JIT_OPTIONS)
+def _start_tau(G, EI, J0, J1, qn, side, ee):
+    """The tau of the nearest feature of ``Q`` (``nearest_point``: the foot of edge ``qn``,
+    ``side = -1``, or its vertex ``side``) from the frame data, i.e. to about ``eps |tau|``;
+    near 0 (``|tau| <~ eps d``: ``p*`` is a float) but not exactly 0.  Not the smallest
+    vertex tau: a vertex far along ``s`` (two nearly parallel rows) may lie anywhere."""
+    if qn < 0:
+        return 0.0
+    c = EI[qn]
+    if side < 0:
+        return G[c, 2] / G[c, 0] if G[c, 0] != 0.0 else 0.0
+    j = J0[qn] if side == 0 else J1[qn]
+    if j < 0:
+        return 0.0
+    det = cross_dd(G[c, 3], G[c, 4], G[c, 6], G[c, 7], G[j, 3], G[j, 4], G[j, 6], G[j, 7]) * ee
+    if det == 0.0:
+        return 0.0
+    return (G[c, 2] * G[j, 1] - G[j, 2] * G[c, 1]) / det
+
+
+@nb.njit(**JIT_OPTIONS)
+def _breakpoints(G, mm, tv, tstart, tend, d):
+    """Sorted initial partition of ``[tstart, tend]``: the vertex ``tau`` and, for every
+    "steep" row (its Phi transition narrower than half the first level interval), the ``tau``
+    where its boundary has ``s = 0, +-1, +-2, +-4, +-8``.  Without the latter a transition of
+    width 1e-6 fell between the nodes of one K21 interval (an error of 1.3 in ``log P`` with
+    estimate 0: hard case 4 of the design notes)."""
+    nv = tv.shape[0]
+    bp = np.empty(nv + 9 * mm + 2)
+    nb_ = 0
+    bp[nb_] = tstart
+    nb_ += 1
+    for j in range(nv):
+        if tv[j] > tstart and tv[j] < tend:
+            bp[nb_] = tv[j]
+            nb_ += 1
+    wlev = 0.5 * _tau_level(d, 4.0)
+    for c in range(mm):
+        if G[c, 1] != 0.0 and G[c, 0] != 0.0:
+            tc = G[c, 2] / G[c, 0]
+            sl = G[c, 1] / G[c, 0]
+            if not 16.0 * abs(sl) < wlev:
+                continue  # not steep
+            for isg in range(9):
+                if isg == 0:
+                    t = tc
+                else:
+                    sg = 2.0 ** ((isg - 1) // 2)
+                    if isg % 2 == 0:
+                        sg = -sg
+                    t = tc - sg * sl
+                if t > tstart and t < tend:
+                    bp[nb_] = t
+                    nb_ += 1
+    bp[nb_] = tend
+    nb_ += 1
+    return np.sort(bp[:nb_])
+
+
+@nb.njit(**JIT_OPTIONS)
+def _initial_intervals(bp, d, G, mm, ee, IA, IB, IR, IE):
+    """K21 on every piece of the partition ``bp`` up to the first truncation level, each
+    piece split further at the levels.  Fills the interval arrays; returns ``(n, nev,
+    t_trunc, level)``."""
+    n = 0
+    nev = 0
+    level = LEVELS[LEVELS.shape[0] - 1]
+    t_trunc = _tau_level(d, level)
+    pts = np.empty(16)
+    for q in range(bp.shape[0] - 1):
+        a = bp[q]
+        bb = bp[q + 1]
+        if a >= t_trunc:
+            break
+        if bb > t_trunc:
+            bb = t_trunc
+        if not (bb > a):
+            continue
+        npts = 0
+        pts[npts] = a
+        npts += 1
+        for lev in range(LEVELS.shape[0] - 1):
+            tl = _tau_level(d, LEVELS[lev])
+            if tl > a and tl < bb:
+                pts[npts] = tl
+                npts += 1
+        pts[npts] = bb
+        npts += 1
+        for j in range(npts - 1):
+            if pts[j + 1] > pts[j] and n < MAXINT:
+                r, e = _gk21(pts[j], pts[j + 1], d, G, mm, ee)
+                nev += 21
+                IA[n] = pts[j]
+                IB[n] = pts[j + 1]
+                IR[n] = r
+                IE[n] = e
+                n += 1
+    return n, nev, t_trunc, level
+
+
+@nb.njit(**JIT_OPTIONS)
+def _extend_tail(t_trunc, level, tend, d, G, mm, ee, IA, IB, IR, IE, n, nev):
+    """Extend an unbounded range in steps of TAIL_STEP levels until the rest, at most
+    ``exp(-level) / (d + tau)`` since ``Phi(hi) - Phi(lo) <= 1``, is below TAIL_REL J.
+    Returns ``(n, nev)``."""
+    while t_trunc < tend:
+        J = 0.0
+        for j in range(n):
+            J += IR[j]
+        if math.exp(-level) / (d + t_trunc) <= TAIL_REL * J:
+            break
+        new_level = level + TAIL_STEP
+        t_new = min(_tau_level(d, new_level), tend)
+        if n < MAXINT:
+            r, e = _gk21(t_trunc, t_new, d, G, mm, ee)
+            nev += 21
+            IA[n] = t_trunc
+            IB[n] = t_new
+            IR[n] = r
+            IE[n] = e
+            n += 1
+        level = new_level
+        t_trunc = t_new
+        if level > 800.0:  # exp(-800) underflows: nothing left to gain
+            break
+    return n, nev
+
+
+@nb.njit(**JIT_OPTIONS)
+def _refine(d, G, mm, ee, IA, IB, IR, IE, n, nev):
+    """Global adaptive refinement: bisect the interval with the largest error estimate until
+    the total estimate is at most EPSREL_Q J.  Returns ``(J, E, nev)``."""
+    while True:
+        J = 0.0
+        E = 0.0
+        jmax = 0
+        emax = -1.0
+        for j in range(n):
+            J += IR[j]
+            E += IE[j]
+            if IE[j] > emax:
+                emax = IE[j]
+                jmax = j
+        if E <= EPSREL_Q * J or n >= MAXINT - 1 or emax <= 0.0:
+            return J, E, nev
+        a = IA[jmax]
+        bb = IB[jmax]
+        c = 0.5 * (a + bb)
+        if not (c > a and c < bb):
+            IE[jmax] = 0.0  # cannot be split further
+            continue
+        r1, e1 = _gk21(a, c, d, G, mm, ee)
+        r2, e2 = _gk21(c, bb, d, G, mm, ee)
+        nev += 42
+        IB[jmax] = c
+        IR[jmax] = r1
+        IE[jmax] = e1
+        IA[n] = c
+        IB[n] = bb
+        IR[n] = r2
+        IE[n] = e2
+        n += 1
+
+
+@nb.njit(**JIT_OPTIONS)
+def _frame_integral(AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k, px, py, d, ex, ey, qn,
+                    side):
+    """``J = int exp(-d tau - tau^2/2) (Phi(hi) - Phi(lo)) dtau`` over the tau range of ``Q``
+    in the frame ``w = p* + tau e + s f``, ``f = rot90(e)``, ``p* = d e`` (floats), with ``Q``
+    in ``{tau >= -O(eps (d + 64))}``.
+
+    All frame quantities come from the rows exactly as given (see :func:`_frame_rows`,
+    :func:`_vertex_taus`), so thin polygons and polygons small compared to ``|p*|`` keep full
+    relative accuracy.
+
+    Far away (``d > D_SHIFT``) the frame origin is moved along ``e`` to the tau ``t0`` of
+    the nearest feature ``(qn, side)`` of ``Q`` (:func:`_start_tau`): ``R -= CT t0`` (with
+    an exact product), ``d += t0``.  This is exact; the weight is then about 1 where ``Q``
+    starts (not up to ``exp(eps d^2)``, which overflowed near ``d = 1e9``), and the features
+    there keep their relative accuracy on the scale ``1 / d`` of the integrand.
+
+    Returns ``(J, error estimate, number of integrand evaluations, d)`` with ``P = phi(d)
+    J`` (``d``: the distance of the frame origin, moved or not).
+    """
+    ee = ex * ex + ey * ey
+    G, tlow, tupp, feasible = _frame_rows(AR, AL, BR, BL, mm, px, py, ex, ey)
+    if not feasible:
+        return 0.0, 0.0, 0, d
+    tv, unbounded = _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, ee)
+    nv = tv.shape[0]
+    if d > D_SHIFT:
+        t0 = _start_tau(G, EI, J0, J1, qn, side, ee)
+        for c in range(mm):
+            p, e = two_prod(G[c, 0], t0)
+            G[c, 2] = (G[c, 2] - p) - e
+        tv = tv - t0
+        tlow -= t0
+        tupp -= t0
+        d += t0
+    # p* is only a float, so the range starts a little before the first vertex (or 0); the
+    # integrand is exactly 0 outside Q, so the margin costs nothing.
+    margin = TAU_MARGIN * (64.0 + d)
+    if tlow > -np.inf:
+        tstart = tlow
+    else:
+        tstart = -margin
+        if nv > 0:
+            tstart = min(tv[0], 0.0) - margin
+    tend = tupp
+    if not unbounded and nv > 0:
+        tend = min(tend, tv[nv - 1] + margin)
+    if not (tend > tstart):
+        return 0.0, 0.0, 0, d
+    bp = _breakpoints(G, mm, tv, tstart, tend, d)
+    IA = np.empty(MAXINT)
+    IB = np.empty(MAXINT)
+    IR = np.empty(MAXINT)
+    IE = np.empty(MAXINT)
+    n, nev, t_trunc, level = _initial_intervals(bp, d, G, mm, ee, IA, IB, IR, IE)
+    n, nev = _extend_tail(t_trunc, level, tend, d, G, mm, ee, IA, IB, IR, IE, n, nev)
+    J, E, nev = _refine(d, G, mm, ee, IA, IB, IR, IE, n, nev)
+    return J, E, nev, d
+
+
+@nb.njit(**JIT_OPTIONS)
+def quadrature_path(N, B, AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k):
+    """The Q path on the edges of ``Q`` (see ``polygon_edges``).
+
+    Returns ``(log P, relative error estimate, nev, inside)``: the estimate is the quadrature
+    estimate only (rounding of about 1e-15 comes on top), ``nev`` the number of integrand
+    evaluations, ``inside`` whether 0 lies in the closed ``Q``.
+    """
+    if origin_outside(B, mm):
+        # Any float point within a few ulp of the nearest point will do: the frame data are
+        # exact for the float p*.
+        d, px, py, ex, ey, qn, side = nearest_point(N, B, EI, S0, S1, k)
+        if not (d < np.inf):
+            return -np.inf, 0.0, 0, False  # no nearest point: edges of zero length only
+        if d > D_HUGE:
+            return -0.5 * d * d - math.log(d) - LOG_SQRT_2PI, 0.0, 0, False
+        J, E, nev, d = _frame_integral(AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k,
+                                       px, py, d, ex, ey, qn, side)
+        if not (J > 0.0):
+            return -np.inf, 0.0, nev, False
+        return math.log(J) - 0.5 * d * d - LOG_SQRT_2PI, E / J, nev, False
+    # 0 in the closed Q: cut Q by the line through 0 parallel to the nearest edge; each half
+    # lies in {tau >= 0} with d = 0, p* = 0.
+    j0 = EI[0]
+    for q in range(k):
+        if B[EI[q]] < B[j0]:
+            j0 = EI[q]
+    ex = N[j0, 0]
+    ey = N[j0, 1]
+    A2 = np.empty((mm + 1, 2))
+    b2 = np.empty(mm + 1)
+    bl2 = np.zeros(mm + 1)
+    al2 = np.zeros((mm + 1, 2))
+    A2[:mm] = AR[:mm]
+    al2[:mm] = AL[:mm]
+    b2[:mm] = BR[:mm]
+    bl2[:mm] = BL[:mm]
+    Jt = 0.0
+    Et = 0.0
+    nevt = 0
+    for sgn in (1.0, -1.0):
+        A2[mm, 0] = -sgn * ex
+        A2[mm, 1] = -sgn * ey
+        b2[mm] = 0.0
+        (st, N2, B2, AR2, AL2, BR2, BL2, mm2, EI2, S02, S12, J02, J12,
+         k2) = polygon_edges(A2, b2, bl2, al2)
+        if st != 0:
+            continue
+        J, E, nev, _ = _frame_integral(AR2, AL2, BR2, BL2, mm2, EI2, S02, S12, J02, J12,
+                                       k2, 0.0, 0.0, 0.0, sgn * ex, sgn * ey, -1, -1)
+        Jt += J
+        Et += E
+        nevt += nev
+    if Jt <= 0.0:
+        return -np.inf, 0.0, nevt, True
+    return math.log(Jt) - LOG_SQRT_2PI, Et / Jt, nevt, True
