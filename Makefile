@@ -40,6 +40,7 @@ mutate: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_density.py
+	$(BIN)/python scripts/bench_density_2d.py
 	$(BIN)/python scripts/bench_search.py
 
 clean:

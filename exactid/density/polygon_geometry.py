@@ -14,7 +14,15 @@ amplified by the geometry is formed in extended precision from the *raw* rows: v
 parameters along an edge (``_vertex_s``; nearly parallel rows would otherwise move the shared
 vertex by ``eps / angle``), cross products (:func:`cross_exact`; exactly rounded, so nearly
 parallel rows and small angles keep their relative accuracy) and residuals ``b - a . p``
-(:func:`residual_dd`).  Rows and offsets may carry low parts (``al``, ``bl``): the vertex form
+(:func:`residual_dd`).  Every combinatorial decision comes from the raw rows too, never from
+the normalized ones (whose cross products carry an absolute error of ``eps``): on which side a
+row cuts another and whether two rows are parallel (the sign of the exactly rounded cross
+product, :func:`cross_rows`), which of two exactly parallel rows is tighter or whether their
+strip is empty or of zero width (:func:`_parallel_gap`), where nearly parallel rows cut
+(``_vertex_s``), whether 0 is outside (:func:`origin_outside`, all rows).  Exactly parallel
+rows such as ``a`` and ``-1.625 a``, and nearly parallel ones such as ``a`` and ``fl(-1.625
+a)`` (cross product 1e-17 relative, vertex 1e17 away), are thus ordinary input.  Rows and
+offsets may carry low parts (``al``, ``bl``): the vertex form
 keeps ``a = (dy, -dx)`` and ``b = a . v`` as double-doubles, so that every boundary line
 passes exactly through its two float vertices.  Of :mod:`exactid.density.special` only
 ``JIT_OPTIONS`` is used: its ``exact_square`` has no overflow guard, and the products here
@@ -110,10 +118,10 @@ def cross_dd(a0, a1, al0, al1, b0, b1, bl0, bl1):
 
 @nb.njit(**JIT_OPTIONS)
 def cross_rows(AR, AL, i, j):
-    """``cross(a_i, a_j)`` of two raw rows with their low parts (:func:`cross_dd`).  Its sign
-    decides on which side row ``j`` cuts the line of row ``i``, and 0 means "parallel": the
-    edge ranges (:func:`polygon_edges`) and the vertex parameters (``_vertex_s``) use this
-    one value, so that they cannot disagree."""
+    """``cross(a_i, a_j)`` of two raw rows with their low parts (:func:`cross_dd`).  For rows
+    near parallel its sign decides on which side row ``j`` cuts the line of row ``i``, and 0
+    means "parallel": the edge ranges (``_edge_range``) and the vertex parameters
+    (``_vertex_s``) use this one value, so that they cannot disagree."""
     return cross_dd(AR[i, 0], AR[i, 1], AL[i, 0], AL[i, 1],
                     AR[j, 0], AR[j, 1], AL[j, 0], AL[j, 1])
 
@@ -170,6 +178,12 @@ def _vertex_s(ai0, ai1, bi, bli, n2h, n2l, aj0, aj1, bj, blj, det):
     return num / (det * math.sqrt(n2h))
 
 
+#: A row component below this times the row's larger one is taken as 0 (a rotation of the
+#: line by at most 2.4e-181): products of such components with the others would have
+#: subnormal low parts, and the "exact" cross products and residuals would not be exact
+#: (rows (1.5e-300, -0.84) gave P = 1 for a half-plane through 0).
+FLUSH = 2.0 ** -600
+
 #: Rows whose unit normals have a cross product below this are clipped with the
 #: double-double vertex parameter (_vertex_s) rather than from the normalized rows.
 CU_EXACT = 0.125
@@ -209,28 +223,22 @@ def _edge_range(N, B, NR, AR, AL, BR, BL, mm, i):
         # Plain cross product first: when the normals are far from parallel its sign is
         # certain and the cut from the normalized rows accurate enough.
         det = AR[i, 0] * AR[j, 1] - AR[i, 1] * AR[j, 0]
+        cn = N[j, 0] * N[i, 0] + N[j, 1] * N[i, 1]
         cu = det / (NR[i] * NR[j])  # cross(n_i, n_j) = n_j . u_i
         if abs(cu) >= CU_EXACT:
-            v = (B[j] - B[i] * (N[j, 0] * N[i, 0] + N[j, 1] * N[i, 1])) / cu
-            if cu > 0.0:  # row j bounds s from above
-                if v < s1:
-                    s1, j1 = v, j
-            elif v > s0:
-                s0, j0 = v, j
-            if not (s0 < s1):
-                return _NO_EDGE, s0, s1, j0, j1
-            continue
-        det = cross_rows(AR, AL, i, j)
-        if det == 0.0:
-            gap = _parallel_gap(AR, AL, BR, BL, i, j)
-            if N[j, 0] * N[i, 0] + N[j, 1] * N[i, 1] > 0.0:
-                if gap < 0.0 or (gap == 0.0 and j < i):
-                    return _NO_EDGE, s0, s1, j0, j1  # a tighter (or earlier equal) row
-            elif gap <= 0.0:
-                return _NO_AREA, s0, s1, j0, j1  # an empty strip or one of zero width
-            continue
-        v = _vertex_s(AR[i, 0], AR[i, 1], BR[i], BL[i], n2h, n2l,
-                      AR[j, 0], AR[j, 1], BR[j], BL[j], det)
+            v = (B[j] - B[i] * cn) / cu
+        else:
+            det = cross_rows(AR, AL, i, j)
+            if det == 0.0:
+                gap = _parallel_gap(AR, AL, BR, BL, i, j)
+                if cn > 0.0:
+                    if gap < 0.0 or (gap == 0.0 and j < i):
+                        return _NO_EDGE, s0, s1, j0, j1  # a tighter (or earlier equal) row
+                elif gap <= 0.0:
+                    return _NO_AREA, s0, s1, j0, j1  # an empty strip or one of zero width
+                continue
+            v = _vertex_s(AR[i, 0], AR[i, 1], BR[i], BL[i], n2h, n2l,
+                          AR[j, 0], AR[j, 1], BR[j], BL[j], det)
         if det > 0.0:  # row j bounds s from above
             if v < s1:
                 s1, j1 = v, j
@@ -260,11 +268,12 @@ def polygon_edges(A, b, bl, al):
         ``(status, N, B, AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k)``.  ``status``: 0 ok, 1 empty
         or of zero area (a row ``0 . w <= b < 0``, a strip of width <= 0, ...), 2 whole plane.
         ``N``, ``B`` (first ``mm`` rows): the rows with ``a != 0``, normalized (unit outward
-        normals, ``B = (b + bl) / |a|``); ``AR``, ``AL``, ``BR``, ``BL``: the same rows as
-        given, except that a row whose larger component is beyond ``2^+-100`` is scaled
-        (with its offset) by a power of 2 to bring that component into ``[1, 2)``: exact,
-        and the exact products of the double-double arithmetic then neither overflow nor
-        underflow (rows of 1e200 gave ``inf - inf``).
+        normals, ``B = (b + bl) / |a|``); ``AR``, ``AL``, ``BR``, ``BL``: the same rows,
+        each scaled (with its offset) by a power of 2 that brings its larger component into
+        ``[1, 2)`` (exact, so the result does not depend on such a scaling of the input,
+        and the products of the double-double arithmetic neither overflow nor underflow:
+        rows of 1e200 gave ``inf - inf``), and with a component below ``FLUSH`` times the
+        larger one set to 0.
         Rows with ``B = +inf`` (beyond the float range) are dropped, ``B = -inf`` gives
         status 1.  Edge ``q < k`` lies on row ``EI[q]``: ``{B n + s u : S0[q] <= s <= S1[q]}``
         with ``u = rot90(n)`` (the counter-clockwise tangent); its end points are the
@@ -287,8 +296,8 @@ def polygon_edges(A, b, bl, al):
     S1 = np.empty(m)
     mm = 0
     for i in range(m):
-        nr = math.hypot(A[i, 0], A[i, 1])
-        if nr == 0.0:
+        mx = max(abs(A[i, 0]), abs(A[i, 1]))
+        if mx == 0.0:
             if b[i] < 0.0:
                 return 1, N, B, AR, AL, BR, BL, 0, EI, S0, S1, J0, J1, 0
             continue
@@ -298,19 +307,21 @@ def polygon_edges(A, b, bl, al):
         BL[mm] = bl[i]
         AL[mm, 0] = al[i, 0]
         AL[mm, 1] = al[i, 1]
-        e = math.frexp(max(abs(A[i, 0]), abs(A[i, 1])))[1]
-        if e < -100 or e > 100:
-            # Scale row i by 2^(1 - e) (exact): its larger component then lies in [1, 2).
-            sc = 1 - e
-            AR[mm, 0] = math.ldexp(A[i, 0], sc)
-            AR[mm, 1] = math.ldexp(A[i, 1], sc)
-            BR[mm] = math.ldexp(b[i], sc)
-            BL[mm] = math.ldexp(bl[i], sc)
-            AL[mm, 0] = math.ldexp(al[i, 0], sc)
-            AL[mm, 1] = math.ldexp(al[i, 1], sc)
-        N[mm, 0] = A[i, 0] / nr
-        N[mm, 1] = A[i, 1] / nr
+        for c in range(2):
+            if abs(AR[mm, c]) < FLUSH * mx:
+                AR[mm, c] = 0.0
+                AL[mm, c] = 0.0
+        # Scale row i by 2^(1 - e) (exact): its larger component then lies in [1, 2).
+        sc = 1 - math.frexp(mx)[1]
+        if sc != 0:
+            for c in range(2):
+                AR[mm, c] = math.ldexp(AR[mm, c], sc)
+                AL[mm, c] = math.ldexp(AL[mm, c], sc)
+            BR[mm] = math.ldexp(BR[mm], sc)
+            BL[mm] = math.ldexp(BL[mm], sc)
         NR[mm] = math.hypot(AR[mm, 0], AR[mm, 1])
+        N[mm, 0] = AR[mm, 0] / NR[mm]
+        N[mm, 1] = AR[mm, 1] / NR[mm]
         B[mm] = (BR[mm] + BL[mm]) / NR[mm]
         if B[mm] == np.inf:
             continue  # the line is beyond the float range: no constraint on any float w
@@ -329,12 +340,15 @@ def polygon_edges(A, b, bl, al):
         # End points from the raw rows in double-double (see _vertex_s), whichever way the
         # cutting rows were chosen.
         n2h, n2l = _norm2_dd(AR[i, 0], AR[i, 1])
-        if j0 >= 0:
-            s0 = _vertex_s(AR[i, 0], AR[i, 1], BR[i], BL[i], n2h, n2l, AR[j0, 0], AR[j0, 1],
-                           BR[j0], BL[j0], cross_rows(AR, AL, i, j0))
-        if j1 >= 0:
-            s1 = _vertex_s(AR[i, 0], AR[i, 1], BR[i], BL[i], n2h, n2l, AR[j1, 0], AR[j1, 1],
-                           BR[j1], BL[j1], cross_rows(AR, AL, i, j1))
+        for side in range(2):
+            j = j0 if side == 0 else j1
+            if j >= 0:
+                s = _vertex_s(AR[i, 0], AR[i, 1], BR[i], BL[i], n2h, n2l, AR[j, 0], AR[j, 1],
+                              BR[j], BL[j], cross_rows(AR, AL, i, j))
+                if side == 0:
+                    s0 = s
+                else:
+                    s1 = s
         if not (s0 < s1):
             continue
         EI[k] = i

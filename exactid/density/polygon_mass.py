@@ -10,8 +10,12 @@ float vertices are then exact, see below); :func:`log_polygon_mass_info` for dia
 
 ``Q`` may be bounded or not: rows in any scaling, redundant and duplicate rows are allowed,
 no rows is the whole plane (``log P = 0``), one row a half-plane, two opposite rows a strip.
-An empty or zero-area ``Q`` gives ``-inf``; finite input never gives NaN.  The input floats
-are taken as exact.
+An empty or zero-area ``Q`` gives ``-inf``; finite input never gives NaN or ``+inf``.  The
+input floats are taken as exact.  Parallel rows are recognized exactly, whatever their
+scaling (``a`` and ``-1.625 a``, ``1000 a`` and ``a``): two in the same direction make the
+looser one redundant, two opposite ones a strip, ``-inf`` if its width is 0 or negative;
+nearly parallel rows (``a`` and ``fl(-1.625 a)``: cross product 1e-17 relative) meet at their
+true vertex, however far (:mod:`exactid.density.polygon_geometry`).
 
 Regimes and error bounds (``eps`` = 2.2e-16):
 
@@ -45,6 +49,9 @@ Regimes and error bounds (``eps`` = 2.2e-16):
   levels all are), plus rounding of a few 1e-15 relative, a truncation below ``TAIL_REL =
   1e-18`` relative (a bound), and 1-2 ulp of ``|log P|`` from rounding ``d^2 / 2`` and the
   final sum.
+* Far (``d > 1e6``): the Q path moves its frame to the nearest feature of ``Q``; beyond
+  ``d = 1e10``, ``log P = -d^2/2 - log d - log sqrt(2 pi)`` (its error ``|log(J d)|`` is below
+  1e-17 of ``|log P|``).  Relative error of ``log P`` at most 1.5e-15 (the float ``p*``).
 * Whole plane, empty, zero area: exactly 0, ``-inf``, ``-inf``.
 
 Measured against mpmath references (50 digits for the regime table of 105 polygons in
@@ -53,17 +60,26 @@ to 100, widths down to 1e-10, ``log P`` down to -5006): ``|error of log P| <= 2.
 ``log P >= -100`` (1-2 ulp of ``log P``; 1.8e-15 for ``d < 3``), relative error of ``log P``
 at most 4.3e-16 below; slivers of width 1e-12 keep 2e-15.  The T path's ``err_T`` held on
 all 388 stored polygons where it is below 1e-13 (actual error <= ``err_T / P`` + 1 ulp of
-``log P``).
+``log P``).  Parallel rows (``test_polygon_mass.py``, closed forms and slice references):
+strips of exactly parallel rows scaled by 1.625, 3, 1e3, 1e-3, 2^-30, near, around and far
+from 0 (``log P`` to -1000), of width down to 1e-8, with a third row or a redundant parallel
+one, and nearly parallel strips: at most 4 ulp of ``log P`` (2.8e-14 at ``log P = -75``,
+3.6e-15 for ``|log P| < 20``), 3.4e-16 relative below -100; polygons 1e7 .. 1e15 away:
+1.4e-15 relative.
 
 Constants: ``D_T``, ``TOL_T``, ``EPS_T``, ``P_MIN_T`` (here) decide the T path as above;
 ``EPSREL_Q`` (quadrature tolerance), ``TAIL_REL`` (truncation), ``NARROW`` (slices where
 ``Phi(hi) - Phi(lo)`` is integrated rather than differenced), ``LEVELS`` / ``TAIL_STEP``
 (initial partition and tail extension), ``TAU_MARGIN`` (start of the range before the first
-vertex, since ``p*`` is a float) and ``MAXINT`` (interval cap) are in
-:mod:`exactid.density.polygon_quadrature`.
+vertex, since ``p*`` is a float), ``MAXINT`` (interval cap), ``D_SHIFT`` / ``D_HUGE`` (far
+regimes) are in :mod:`exactid.density.polygon_quadrature`; ``CU_EXACT`` (below which two
+rows are clipped in double-double) in :mod:`exactid.density.polygon_geometry`.
 
 Limits: ``log P`` near 0 from the Q path (slivers through 0) has an absolute error of about
-1e-16, not a small relative one.  The input is taken as exact: data that were rounded from
+1e-16, not a small relative one.  A polygon below the float resolution of its own geometry
+(all edges shorter than about ``eps`` times their distance, e.g. three lines through nearly
+one point) may come out as ``-inf`` (its edges, computed to ``eps``, need not close); its true
+``P`` is then below ``exp(-70)`` or so.  The input is taken as exact: data that were rounded from
 something else (rotated coordinates, ``b = a . v`` in double) perturb ``P`` by a relative
 ``eps |v| / width(Q) + eps d^2``, which for far slivers exceeds the figures above;
 :func:`log_polygon_mass_vertices1` keeps ``A`` and ``b`` as double-doubles and so avoids the
@@ -116,6 +132,23 @@ PATH_Q_OUT = 3
 PATH_Q_IN = 4
 
 
+#: Beyond this |a|, T(h, a) is replaced by T(h, +-inf): they differ by at most 1 / (2 pi |a|)
+#: (the integrand of T is at most 1 / (1 + x^2)).
+A_INF = 1e150
+
+
+@nb.njit(**JIT_OPTIONS)
+def _slope(s, h):
+    """``s / h``, the second argument of Owen's T for an edge end at ``s``, as ``+-inf``
+    beyond ``A_INF``: ``owens_t1`` squares it (``(a - 1)(a + 1) h^2`` overflows for ``|a| >
+    1.3e154``; ``T(4.6e-255, -5.5e253)`` came out as -0.150 instead of -0.25, a whole cell
+    of a density off by 0.29 in ``log P``: an edge line 4.6e-255 from 0)."""
+    a = s / h
+    if abs(a) > A_INF:
+        return math.copysign(np.inf, a)
+    return a
+
+
 @nb.njit(**JIT_OPTIONS)
 def _path_t(B, AR, EI, S0, S1, k, mm):
     """The Owen's-T edge sum: ``(P, err_T, W0, S)`` with ``P = W0 - S`` (module docstring);
@@ -128,8 +161,8 @@ def _path_t(B, AR, EI, S0, S1, k, mm):
         if bi == 0.0:
             continue  # an edge line through 0 has no flux
         h = abs(bi)
-        t1 = owens_t1(h, S1[q] / h)
-        t0 = owens_t1(h, S0[q] / h)
+        t1 = owens_t1(h, _slope(S1[q], h))
+        t0 = owens_t1(h, _slope(S0[q], h))
         if bi > 0.0:
             S += t1 - t0
         else:

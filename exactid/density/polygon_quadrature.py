@@ -21,11 +21,17 @@ Design (the narrow-region form; why each piece is there is in the function docst
 
 * frame data from the raw rows in extended precision (residuals ``R = b - a . p*``, ``CS =
   cross(e, a)``, ``CT = a . e``, vertex ``tau`` from exactly rounded cross products); no row
-  is ever snapped to the frame, ``hi`` and ``lo`` are the exact min / max over all rows at
-  every node, so the integrand is exactly 0 outside ``Q``;
+  is ever snapped to the frame, ``hi`` and ``lo`` are the min / max over all rows at every
+  node, so the integrand is 0 outside ``Q``;
 * the slice width of the active pair ``(h, l)`` is ``(R_h CS_l - R_l CS_h + tau cross(a_l,
   a_h)) / (CS_h CS_l)``: the two ``R`` terms have the same sign, so slivers of width 1e-12
-  keep about 1e-15 relative accuracy;
+  keep about 1e-15 relative accuracy; this width, not ``hi > lo``, decides an empty slice,
+  and of two nearly coincident rows the one giving the smaller width is taken (strips of
+  width 1e-17 and nearly coincident rows, see :func:`_g`);
+* far away (``d > D_SHIFT = 1e6``) the frame origin is moved to the nearest feature of ``Q``
+  computed in the frame (``p*`` is off by ``eps d``, the integrand varies on ``1 / d``);
+  beyond ``D_HUGE = 1e10``, ``log P = -d^2/2 - log d - log sqrt(2 pi)``, whose error
+  ``|log(J d)|`` is below 1e-17 of ``|log P|``;
 * ``Phi(hi) - Phi(lo)`` by Gauss-Legendre on narrow slices, else by tail forms with a
   cancellation factor of at most about 2.5;
 * globally adaptive Gauss-Kronrod G10/K21 (QUADPACK's error heuristic plus a rounding floor),
@@ -47,6 +53,7 @@ import numba as nb
 import numpy as np
 
 from .polygon_geometry import (
+    FLUSH,
     cross_dd,
     cross_exact,
     nearest_point,
@@ -153,20 +160,14 @@ def _dphi(lo, hi, wd):
 
 
 @nb.njit(**JIT_OPTIONS)
-def _pair_width(G, h, l, tau, ee):
-    """The slice width ``hi - lo`` of the rows ``h`` (upper) and ``l`` (lower) at ``tau``:
+def _pair_width(G, ih, il, tau, ee):
+    """The slice width ``hi - lo`` of the rows ``ih`` (upper) and ``il`` (lower) at ``tau``:
     ``(W0 + tau DET) / (CS_h CS_l)`` with ``W0 = R_h CS_l - R_l CS_h`` (two terms of equal
     sign) and ``DET = cross(a_l, a_h) |e|^2`` (exactly rounded)."""
-    w0 = G[h, 2] * G[l, 1] - G[l, 2] * G[h, 1]
-    det = cross_dd(G[l, 3], G[l, 4], G[l, 6], G[l, 7], G[h, 3], G[h, 4], G[h, 6], G[h, 7]) * ee
-    return (w0 + tau * det) / (G[h, 1] * G[l, 1])
-
-
-@nb.njit(**JIT_OPTIONS)
-def _bound_err(G, c, tau):
-    """A bound (times 1e15) of the rounding error of the bound ``(R - CT tau) / CS`` of row
-    ``c``."""
-    return (abs(G[c, 2]) + abs(G[c, 0] * tau)) * abs(G[c, 5])
+    w0 = G[ih, 2] * G[il, 1] - G[il, 2] * G[ih, 1]
+    det = cross_dd(G[il, 3], G[il, 4], G[il, 6], G[il, 7],
+                   G[ih, 3], G[ih, 4], G[ih, 6], G[ih, 7]) * ee
+    return (w0 + tau * det) / (G[ih, 1] * G[il, 1])
 
 
 @nb.njit(**JIT_OPTIONS)
@@ -209,17 +210,20 @@ def _g(tau, d, G, mm, ee):
             elif v > lo2:
                 lo2, il2 = v, c
     if ih >= 0 and il >= 0:
-        wd = _pair_width(G, ih, il, tau, ee)
-        tie_h = ih2 >= 0 and hi2 - hi <= 1e-15 * (_bound_err(G, ih, tau)
-                                                 + _bound_err(G, ih2, tau))
-        tie_l = il2 >= 0 and lo - lo2 <= 1e-15 * (_bound_err(G, il, tau)
-                                                 + _bound_err(G, il2, tau))
-        if tie_h:
-            wd = min(wd, _pair_width(G, ih2, il, tau, ee))
-        if tie_l:
-            wd = min(wd, _pair_width(G, ih, il2, tau, ee))
-            if tie_h:
-                wd = min(wd, _pair_width(G, ih2, il2, tau, ee))
+        # Ties: within 1e-15 (4.5 eps) of the magnitudes |R| + |CT tau| / |CS| that the
+        # two rounded bounds are formed from.
+        tie_h = ih2 >= 0 and hi2 - hi <= 1e-15 * (
+            (abs(G[ih, 2]) + abs(G[ih, 0] * tau)) * abs(G[ih, 5])
+            + (abs(G[ih2, 2]) + abs(G[ih2, 0] * tau)) * abs(G[ih2, 5]))
+        tie_l = il2 >= 0 and lo - lo2 <= 1e-15 * (
+            (abs(G[il, 2]) + abs(G[il, 0] * tau)) * abs(G[il, 5])
+            + (abs(G[il2, 2]) + abs(G[il2, 0] * tau)) * abs(G[il2, 5]))
+        wd = np.inf
+        for pair in range(4):  # (ih, il), (ih, il2), (ih2, il), (ih2, il2)
+            if (pair >= 2 and not tie_h) or (pair % 2 == 1 and not tie_l):
+                continue
+            wd = min(wd, _pair_width(G, ih if pair < 2 else ih2, il if pair % 2 == 0 else il2,
+                                     tau, ee))
         if not (wd > 0.0):
             # Empty slice, decided by the accurate width: ``hi > lo`` from the separately
             # rounded bounds is noise for strips of width 1e-17 (the adaptive loop then
@@ -242,17 +246,23 @@ def _gk21(a, b, d, G, mm, ee):
     the adaptive loop from chasing rounding noise."""
     c = 0.5 * (a + b)
     hl = 0.5 * (b - a)
-    fc = _g(c, d, G, mm, ee)
-    resg = 0.0
-    resk = _WGK[10] * fc
+    # All 21 nodes through one call site of _g (three made the compiled code three times
+    # as large): fv1 / fv2 at c -+ hl x_j, then the centre.
     fv1 = np.empty(10)
     fv2 = np.empty(10)
+    fc = 0.0
+    for q in range(21):
+        if q == 20:
+            fc = _g(c, d, G, mm, ee)
+        elif q < 10:
+            fv1[q] = _g(c - hl * _XGK[q], d, G, mm, ee)
+        else:
+            fv2[q - 10] = _g(c + hl * _XGK[q - 10], d, G, mm, ee)
+    resg = 0.0
+    resk = _WGK[10] * fc
     for j in range(10):
-        x = hl * _XGK[j]
-        f1 = _g(c - x, d, G, mm, ee)
-        f2 = _g(c + x, d, G, mm, ee)
-        fv1[j] = f1
-        fv2[j] = f2
+        f1 = fv1[j]
+        f2 = fv2[j]
         resk += _WGK[j] * (f1 + f2)
         if j % 2 == 1:
             resg += _WG[j // 2] * (f1 + f2)
@@ -316,11 +326,48 @@ def _frame_rows(AR, AL, BR, BL, mm, px, py, ex, ey):
 
 
 @nb.njit(**JIT_OPTIONS)
-def _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, ee):
+def _chain_closed(EI, J0, J1, k):
+    """Whether the edges form a chain: the edge ending at row ``j`` is followed by an edge on
+    row ``j`` that starts at its row, and vice versa (unbounded ends aside)."""
+    for q in range(k):
+        for side in range(2):
+            j = J1[q] if side == 1 else J0[q]
+            if j < 0:
+                continue
+            found = False
+            for r in range(k):
+                if EI[r] == j and (J0[r] if side == 1 else J1[r]) == EI[q]:
+                    found = True
+                    break
+            if not found:
+                return False
+    return True
+
+
+@nb.njit(**JIT_OPTIONS)
+def _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, mm, ee):
     """The sorted ``tau`` of the vertices of ``Q`` (from exactly rounded cross products), and
-    whether ``Q`` is unbounded in ``+tau``."""
-    tv = np.empty(2 * k + 1)
+    whether ``Q`` is unbounded in ``+tau``.
+
+    If the edges do not form a chain (:func:`_chain_closed`), the tau of every pair of rows
+    is added: a polygon below the float resolution of its edge parameters (a triangle of
+    size 1e-16 two units from 0: the edges collapse to a float range of length 0, one
+    survives) is still resolved in the frame, whose data are relative to ``p*``, but its
+    missing vertices must be breakpoints (without them: 1.66 in ``log P``, estimate 4e-16).
+    Ties (three rows through one vertex) also break the chain; the extra breakpoints then
+    only cost time."""
+    closed = _chain_closed(EI, J0, J1, k)
+    tv = np.empty(2 * k + 1 + (0 if closed else mm * (mm - 1) // 2))
     nv = 0
+    if not closed:
+        for c in range(mm):
+            for j in range(c + 1, mm):
+                det = cross_dd(AR[c, 0], AR[c, 1], AL[c, 0], AL[c, 1],
+                               AR[j, 0], AR[j, 1], AL[j, 0], AL[j, 1]) * ee
+                if det != 0.0:
+                    tv[nv] = (G[c, 2] * G[j, 1] - G[j, 2] * G[c, 1]) / det
+                    if math.isfinite(tv[nv]):
+                        nv += 1
     unbounded = False
     for q in range(k):
         c = EI[q]
@@ -529,7 +576,7 @@ def _frame_integral(AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k, px, py, d, ex, ey
     G, tlow, tupp, feasible = _frame_rows(AR, AL, BR, BL, mm, px, py, ex, ey)
     if not feasible:
         return 0.0, 0.0, 0, d
-    tv, unbounded = _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, ee)
+    tv, unbounded = _vertex_taus(AR, AL, G, EI, S0, S1, J0, J1, k, mm, ee)
     nv = tv.shape[0]
     if d > D_SHIFT:
         t0 = _start_tau(G, EI, J0, J1, qn, side, ee)
@@ -581,6 +628,12 @@ def quadrature_path(N, B, AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k):
             return -np.inf, 0.0, 0, False  # no nearest point: edges of zero length only
         if d > D_HUGE:
             return -0.5 * d * d - math.log(d) - LOG_SQRT_2PI, 0.0, 0, False
+        # A component of e below FLUSH is taken as 0 (a tilt of the frame by 2.4e-181), like
+        # the row components in polygon_edges: the products of the frame would be subnormal.
+        if abs(ex) < FLUSH:
+            ex = 0.0
+        if abs(ey) < FLUSH:
+            ey = 0.0
         J, E, nev, d = _frame_integral(AR, AL, BR, BL, mm, EI, S0, S1, J0, J1, k,
                                        px, py, d, ex, ey, qn, side)
         if not (J > 0.0):

@@ -232,3 +232,22 @@ def random_parallel_case(rng):
         A, b = np.ldexp(A, k[:, None]), np.ldexp(b, k)
     perm = rng.permutation(len(b))
     return kind, A[perm], b[perm]
+
+
+def random_tiny_case(rng):
+    """A polygon of :func:`random_case` with one or two edge lines moved to within 1e-320 ..
+    1e-100 of 0 (either side), some with a row component 1e-300 .. 1e-100 times the other,
+    or a wedge whose apex is such a tiny distance from 0.  Returns ``(kind, A, b)``."""
+    kind, A, b, _ = random_case(rng)
+    A, b = A.copy(), b.copy()
+    for _ in range(int(rng.integers(1, 3))):
+        i = int(rng.integers(len(b)))
+        b[i] = rng.choice([-1.0, 1.0]) * 10.0 ** rng.uniform(-320, -100) * math.hypot(*A[i])
+        if rng.random() < 0.3:
+            A[i, int(rng.integers(2))] *= 10.0 ** rng.uniform(-300, -100)
+    if rng.random() < 0.3:
+        t = rng.uniform(0, 2 * np.pi)
+        kind = "wedge"
+        A = np.array([[math.cos(t), math.sin(t)], [-math.sin(t + 1.0), math.cos(t + 1.0)]])
+        b = rng.choice([-1.0, 1.0], 2) * 10.0 ** rng.uniform(-320, -100, 2)
+    return "tiny " + kind, A, b
