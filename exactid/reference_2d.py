@@ -39,34 +39,27 @@ where ``lo, hi`` bound the slice at :math:`\tau`.  :math:`e^{-d^2/2}` is added i
 and every :math:`\Phi` difference is taken from the tail it is small in.  When 0 is in the
 polygon (or within ``1e-3`` of it) the polygon is cut by the line :math:`w_2 = 0` and each half
 is integrated in :math:`\pm w_2` (``d = 0``).  ``mpmath.quad`` (Gauss-Legendre) is applied
-piecewise, split at every crossing of two edges (every vertex), every crossing of an edge with
-``s = 0`` and geometrically around the peak (:math:`\tau = 4^j/(d+1)`), so that the integrand
-is an entire function on every piece; a piece whose error estimate exceeds
-:math:`10^{-(\mathrm{dps}+5)}` of the total is bisected.  An unbounded :math:`\tau`
-range is cut at ``T`` only when :math:`\sqrt{\pi/2}\,e^{-dT - T^2/2}` (a bound on the neglected
-integral) is below :math:`10^{-(\mathrm{dps}+20)}` of the computed integral.  For ``m = 1``
-the mass is :math:`\Phi(\beta) - \Phi(\alpha)` from the smaller tail.
+piecewise, split at every vertex, every crossing of an edge with the lines ``s = 0, +-1, +-2,
+..., +-32`` (a steep edge's Phi transition is narrow in tau) and at :math:`\tau = 4^j/(d+1)`;
+a piece whose error estimate exceeds :math:`10^{-(\mathrm{dps}+5)}` of the total is bisected.
+An unbounded :math:`\tau` range is cut at ``T`` only when :math:`\sqrt{\pi/2}\,e^{-dT - T^2/2}`
+is below :math:`10^{-(\mathrm{dps}+20)}` of the integral.  For ``m = 1`` the mass is
+:math:`\Phi(\beta) - \Phi(\alpha)` from the smaller tail.
 
-Why it is trustworthy in the tails.  Nothing is subtracted that is large compared to the
-result: the Gaussian factor's exponent is an exact non-negative rational, :math:`\varphi(d)` is
-taken out analytically, the integrand is a product of positive factors of moderate size (it is
-at most 1 at :math:`\tau = 0`), and the :math:`\Phi` differences use the small tails.  So the
-relative accuracy of a term does not degrade with its size; ``exp(-1e5)`` is as accurate as 1
-(a log mass near 0 is accurate to about ``10^-dps`` absolutely).  Everything runs with 15 guard
-digits; a term too thin for them (a computed mass of 0) is retried with twice the digits.  Terms
-whose bound :math:`\lambda_j\mathcal N(\cdot)\,\Phi(-d)` is below
+Why it is trustworthy in the tails.  Nothing large is subtracted: the Gaussian factor's
+exponent is an exact non-negative rational, :math:`\varphi(d)` is taken out analytically, the
+integrand is a product of positive factors (at most 1 at :math:`\tau = 0`), and the
+:math:`\Phi` differences use the small tails, so ``exp(-1e5)`` is as accurate as 1 (a log mass
+near 0 is accurate to about ``10^-dps`` absolutely).  15 guard digits; a mass of 0 is retried
+with twice the digits; terms whose bound :math:`\lambda_j\mathcal N(\cdot)\,\Phi(-d)` is below
 :math:`10^{-(\mathrm{dps}+20)}` of the running sum are skipped.  Validated in
-``tests/exactid/test_reference_2d.py``: to 1e-48 against closed forms (rectangles, rotated
-rectangles, wedges, half-planes, down to log P = -1071; a separable model as two 1-D
-references, down to log p = -1239), to 1e-9 against scipy dblquad of the raw integrand, to
-1e-40 under the reparametrisation identity (Remark 3.7, also far in the tail), and by the
-masses of a net's cells summing to 1.
+``tests/exactid/test_reference_2d.py``: to 1e-45 against closed forms (rectangles, rotated
+rectangles, wedges, steep half-planes, down to log P = -1071; a separable model as two 1-D
+references), against the Owen's T edge formula at 110+ digits on random polygons, to 1e-9
+against scipy dblquad, to 1e-40 under Remark 3.7, and by the cell masses of a net summing to 1.
 
-Cost.  Dominated by mpmath's normal CDF at 65 digits (20-500 microseconds a call), 500-3000
-integrand evaluations per polygon: 0.05-1 s per term.  A point of a 2 -> 4 -> 2 net (11
-cells) with 2 components takes 1-6 s near the data and 0.1-2 s in the far tail (where most
-terms are skipped), after a one-time cost of a few seconds per process for mpmath's
-Gauss-Legendre nodes.  ``m = 1`` costs milliseconds per point.
+Cost.  Dominated by mpmath's normal CDF at 65 digits: 0.05-1 s per term (a 2 -> 4 -> 2 net
+with 2 components: 1-6 s a point near the data, 0.1-2 s far out; ``m = 1``: milliseconds).
 """
 
 from __future__ import annotations
@@ -83,8 +76,7 @@ from .validation import check_instance, check_integer
 
 __all__ = ["DPS", "mp_log_pdf_2d", "mp_log_pdf_2d_points", "mp_log_polygon_mass"]
 
-#: Default number of significant digits.
-DPS = 50
+DPS = 50  # default number of significant digits
 #: Extra working digits of every computation.
 GUARD = 15
 #: Neglected masses (truncated tails, skipped terms) stay below 10^-(dps + TAIL_DIGITS).
@@ -124,7 +116,6 @@ def _frac(v, name: str) -> Fraction:
 
 def _mpf(q: Fraction) -> mp.mpf:
     return mp.mpf(q.numerator) / q.denominator
-
 
 # -- exact polygon geometry -------------------------------------------------------------------
 def _geometry(normals, offsets):

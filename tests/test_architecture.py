@@ -146,7 +146,8 @@ def test_no_import_cycles():
 NUMBA_MODULES = {"exactid.density.kernels", "exactid.density.special",
                  "exactid.density.bivariate", "exactid.density.cell_kernels",
                  "exactid.density.polygon_mass", "exactid.density.polygon_quadrature",
-                 "exactid.density.polygon_geometry", "exactid.search._kernels"}
+                 "exactid.density.polygon_geometry", "exactid.density.polygon_slices",
+                 "exactid.search._kernels"}
 
 
 def test_importing_every_module_stays_light():

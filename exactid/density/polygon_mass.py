@@ -38,7 +38,8 @@ Regimes and error bounds (``eps`` = 2.2e-16):
   of at most ``TOL_T / EPS_T = 5``, checked a posteriori for each polygon.  **Bound:** relative
   error of ``P`` at most 1e-14, so ``|error of log P| <= 1e-14`` plus 1 ulp of ``log P``.
   When 0 is inside, ``log P = log1p(-S)`` keeps the relative accuracy as ``P -> 1``.
-* **Q path** (:mod:`exactid.density.polygon_quadrature`), for everything else: far, small
+* **Q path** (:mod:`exactid.density.polygon_quadrature`, its integrand in
+  :mod:`exactid.density.polygon_slices`), for everything else: far, small
   and thin polygons, slivers through 0, near polygons that fail the cancellation test.  ``P =
   phi(d) J`` with ``J`` a 1-D integral of a positive integrand along the direction of the
   nearest point (distance ``d``), ``exp(-d^2/2)`` kept analytically (no underflow for any
@@ -73,13 +74,17 @@ Constants: ``D_T``, ``TOL_T``, ``EPS_T``, ``P_MIN_T`` (here) decide the T path a
 (initial partition and tail extension), ``TAU_MARGIN`` (start of the range before the first
 vertex, since ``p*`` is a float), ``MAXINT`` (interval cap), ``D_SHIFT`` / ``D_HUGE`` (far
 regimes) are in :mod:`exactid.density.polygon_quadrature`; ``CU_EXACT`` (below which two
-rows are clipped in double-double) in :mod:`exactid.density.polygon_geometry`.
+rows are clipped in double-double) and ``FLUSH`` in :mod:`exactid.density.polygon_geometry`;
+``A_INF`` (here: beyond it ``T(h, a)`` is taken as ``T(h, +-inf)``).
 
 Limits: ``log P`` near 0 from the Q path (slivers through 0) has an absolute error of about
-1e-16, not a small relative one.  A polygon below the float resolution of its own geometry
-(all edges shorter than about ``eps`` times their distance, e.g. three lines through nearly
-one point) may come out as ``-inf`` (its edges, computed to ``eps``, need not close); its true
-``P`` is then below ``exp(-70)`` or so.  The input is taken as exact: data that were rounded from
+1e-16, not a small relative one.  A polygon below the float resolution of its own edge
+parameters (edges shorter than about ``eps`` times their distance from 0, e.g. a triangle of
+three lines through nearly one point) loses the collapsed edges; the Q path then seeds the
+vertices of every pair of rows and stays accurate (its frame is relative to ``p*``), but if
+all edges collapse the polygon comes out as empty, ``-inf``, its true ``P`` being below
+``exp(-70)`` or so.  A row component below ``FLUSH = 2^-600`` times the other is taken as 0
+(a rotation by 2.4e-181).  The input is taken as exact: data that were rounded from
 something else (rotated coordinates, ``b = a . v`` in double) perturb ``P`` by a relative
 ``eps |v| / width(Q) + eps d^2``, which for far slivers exceeds the figures above;
 :func:`log_polygon_mass_vertices1` keeps ``A`` and ``b`` as double-doubles and so avoids the

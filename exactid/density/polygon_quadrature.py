@@ -27,7 +27,7 @@ Design (the narrow-region form; why each piece is there is in the function docst
   a_h)) / (CS_h CS_l)``: the two ``R`` terms have the same sign, so slivers of width 1e-12
   keep about 1e-15 relative accuracy; this width, not ``hi > lo``, decides an empty slice,
   and of two nearly coincident rows the one giving the smaller width is taken (strips of
-  width 1e-17 and nearly coincident rows, see :func:`_g`);
+  width 1e-17 and nearly coincident rows, see :func:`slice_integrand`);
 * far away (``d > D_SHIFT = 1e6``) the frame origin is moved to the nearest feature of ``Q``
   computed in the frame (``p*`` is off by ``eps d``, the integrand varies on ``1 / d``);
   beyond ``D_HUGE = 1e10``, ``log P = -d^2/2 - log d - log sqrt(2 pi)``, whose error
@@ -62,15 +62,13 @@ from .polygon_geometry import (
     residual_dd,
     two_prod,
 )
-from .special import JIT_OPTIONS, LOG_SQRT_2PI, exact_square, upper_tail1
+from .polygon_slices import gk21_panel
+from .special import JIT_OPTIONS, LOG_SQRT_2PI
 
 #: The adaptive quadrature stops when its estimated error is at most this times J.
 EPSREL_Q = 1e-15
 #: An unbounded tau range is truncated where the neglected mass is below this times J.
 TAIL_REL = 1e-18
-#: A slice is "narrow" (Gauss-Legendre for Phi(hi) - Phi(lo)) when delta (|m| + delta) is at
-#: most this (m, delta: centre and half-width); then exp(-m u - u^2/2) varies by at most e.
-NARROW = 0.5
 #: Cap on the number of quadrature intervals (15000 random polygons needed at most 35).
 MAXINT = 1000
 #: Initial partition of the tau axis: d tau + tau^2/2 = level; the last is the first
@@ -87,198 +85,6 @@ D_SHIFT = 1e6
 #: a few hundred at most for any polygon wider than 1e-300, is below 1e-17 |log P|.
 D_HUGE = 1e10
 
-INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-# Gauss-Kronrod 21 / Gauss 10 (QUADPACK qk21): Kronrod nodes (the odd ones are Gauss nodes),
-# Kronrod and Gauss weights, on [-1, 1].
-_XGK = np.array([
-    0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
-    0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
-    0.780817726586416897063717578345042, 0.679409568299024406234327365114874,
-    0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
-    0.294392862701460198131126603103866, 0.148874338981631210884826001129720, 0.0])
-_WGK = np.array([
-    0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
-    0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
-    0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
-    0.123491976262065851077958109831074, 0.134709217311473325928054001771707,
-    0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
-    0.149445554002916905664936468389821])
-_WG = np.array([
-    0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
-    0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
-    0.295524224714752870173892994651338])
-# 8-point Gauss-Legendre on [-1, 1] (narrow slices).
-_GL8_X, _GL8_W = np.polynomial.legendre.leggauss(8)
-
-
-@nb.njit(**JIT_OPTIONS)
-def _normal_sf(x):
-    """``Phi(-x)`` for any real ``x`` (:func:`exactid.density.special.upper_tail1` takes ``x
-    >= 0``); a few ulp relative where the result is normal.
-
-    ``upper_tail1`` (erfcx times an exactly split ``exp(-x^2/2)``) is insensitive to the
-    rounding of ``x / sqrt2``, like the prototype's first-order corrected ``erfc``: 3.4 ulp at
-    most against 2.2, the same errors of ``log P`` on 1105 reference polygons.
-    """
-    if x >= 0.0:
-        return upper_tail1(x)
-    return 1.0 - upper_tail1(-x)
-
-
-@nb.njit(**JIT_OPTIONS)
-def _dphi(lo, hi, wd):
-    """``Phi(hi) - Phi(lo) >= 0`` without cancellation; ``wd = hi - lo`` formed accurately
-    by the caller (it decides narrow slices, where ``hi - lo`` itself would cancel)."""
-    if not (wd > 0.0):
-        return 0.0
-    if math.isinf(hi):
-        if math.isinf(lo):
-            return 1.0
-        return _normal_sf(lo)
-    if math.isinf(lo):
-        return _normal_sf(-hi)
-    dl = 0.5 * wd
-    m = 0.5 * (hi + lo)
-    if dl * (abs(m) + dl) <= NARROW:
-        # phi(m) int_{-dl}^{dl} exp(-m u - u^2/2) du: the integrand varies by at most e^0.5,
-        # 8 Gauss-Legendre points are exact to < 1e-17 relative.
-        if abs(m) > 40.0:
-            return 0.0  # phi(m) < 1e-347 underflows (and m^2 must not be split)
-        s = 0.0
-        for k in range(8):
-            u = dl * _GL8_X[k]
-            s += _GL8_W[k] * math.exp(-u * (m + 0.5 * u))
-        m2, m2_lo = exact_square(m)
-        return s * dl * INV_SQRT_2PI * (math.exp(-0.5 * m2) * (1.0 - 0.5 * m2_lo))
-    # Tail forms: each difference has a cancellation factor of at most about 2.5.
-    if lo >= 0.0:
-        return _normal_sf(lo) - _normal_sf(hi)
-    if hi <= 0.0:
-        return _normal_sf(-hi) - _normal_sf(-lo)
-    return (1.0 - _normal_sf(-lo)) - _normal_sf(hi)
-
-
-@nb.njit(**JIT_OPTIONS)
-def _pair_width(G, ih, il, tau, ee):
-    """The slice width ``hi - lo`` of the rows ``ih`` (upper) and ``il`` (lower) at ``tau``:
-    ``(W0 + tau DET) / (CS_h CS_l)`` with ``W0 = R_h CS_l - R_l CS_h`` (two terms of equal
-    sign) and ``DET = cross(a_l, a_h) |e|^2`` (exactly rounded)."""
-    w0 = G[ih, 2] * G[il, 1] - G[il, 2] * G[ih, 1]
-    det = cross_dd(G[il, 3], G[il, 4], G[il, 6], G[il, 7],
-                   G[ih, 3], G[ih, 4], G[ih, 6], G[ih, 7]) * ee
-    return (w0 + tau * det) / (G[ih, 1] * G[il, 1])
-
-
-@nb.njit(**JIT_OPTIONS)
-def _g(tau, d, G, mm, ee):
-    """The integrand ``exp(-d tau - tau^2/2) (Phi(hi) - Phi(lo))`` at ``tau``.
-
-    ``G[c] = (CT, CS, R, a0, a1, 1/CS, al0, al1)`` of row ``c``: ``CT tau + CS s <= R`` in the
-    frame; ``(a0 + al0, a1 + al1)`` is the row.  ``hi`` and ``lo`` are the min / max over all
-    rows with ``CS != 0`` (rows with ``CS == 0`` exactly are the integration limits), so the
-    integrand is 0 outside ``Q``.  The width ``hi - lo`` is that of the active pair ``(h,
-    l)`` formed accurately (:func:`_pair_width`): narrow slices keep full relative accuracy,
-    and the slice is empty iff it is ``<= 0``.  When a second row is within rounding of
-    ``hi`` (or ``lo``), two nearly coincident lines, the rounded bounds cannot tell which is
-    the tighter one: the width is the smallest of the accurate pair widths (choosing by the
-    rounded bounds gave a noise of 1e-8 relative on a strip of width 1e-8, and the adaptive
-    loop ran to MAXINT).
-    """
-    hi = np.inf
-    lo = -np.inf
-    hi2 = np.inf
-    lo2 = -np.inf
-    ih = -1
-    il = -1
-    ih2 = -1
-    il2 = -1
-    for c in range(mm):
-        cs = G[c, 1]
-        if cs > 0.0:
-            v = (G[c, 2] - G[c, 0] * tau) * G[c, 5]
-            if v < hi:
-                hi2, ih2 = hi, ih
-                hi, ih = v, c
-            elif v < hi2:
-                hi2, ih2 = v, c
-        elif cs < 0.0:
-            v = (G[c, 2] - G[c, 0] * tau) * G[c, 5]
-            if v > lo:
-                lo2, il2 = lo, il
-                lo, il = v, c
-            elif v > lo2:
-                lo2, il2 = v, c
-    if ih >= 0 and il >= 0:
-        # Ties: within 1e-15 (4.5 eps) of the magnitudes |R| + |CT tau| / |CS| that the
-        # two rounded bounds are formed from.
-        tie_h = ih2 >= 0 and hi2 - hi <= 1e-15 * (
-            (abs(G[ih, 2]) + abs(G[ih, 0] * tau)) * abs(G[ih, 5])
-            + (abs(G[ih2, 2]) + abs(G[ih2, 0] * tau)) * abs(G[ih2, 5]))
-        tie_l = il2 >= 0 and lo - lo2 <= 1e-15 * (
-            (abs(G[il, 2]) + abs(G[il, 0] * tau)) * abs(G[il, 5])
-            + (abs(G[il2, 2]) + abs(G[il2, 0] * tau)) * abs(G[il2, 5]))
-        wd = np.inf
-        for pair in range(4):  # (ih, il), (ih, il2), (ih2, il), (ih2, il2)
-            if (pair >= 2 and not tie_h) or (pair % 2 == 1 and not tie_l):
-                continue
-            wd = min(wd, _pair_width(G, ih if pair < 2 else ih2, il if pair % 2 == 0 else il2,
-                                     tau, ee))
-        if not (wd > 0.0):
-            # Empty slice, decided by the accurate width: ``hi > lo`` from the separately
-            # rounded bounds is noise for strips of width 1e-17 (the adaptive loop then
-            # chased it to MAXINT).
-            return 0.0
-    else:
-        wd = np.inf
-    D = _dphi(lo, hi, wd)
-    if D == 0.0:
-        return 0.0
-    # The exponent is positive only before the start of Q (tau < 0), where D is rounding
-    # noise; capped so that it cannot overflow.
-    return math.exp(min(-tau * (d + 0.5 * tau), 700.0)) * D
-
-
-@nb.njit(**JIT_OPTIONS)
-def _gk21(a, b, d, G, mm, ee):
-    """Gauss-Kronrod 21 on ``[a, b]``: ``(result, error estimate)``, QUADPACK's heuristic
-    with a rounding floor of 4.4e-16 of the result (the integrand is ``>= 0``), which stops
-    the adaptive loop from chasing rounding noise."""
-    c = 0.5 * (a + b)
-    hl = 0.5 * (b - a)
-    # All 21 nodes through one call site of _g (three made the compiled code three times
-    # as large): fv1 / fv2 at c -+ hl x_j, then the centre.
-    fv1 = np.empty(10)
-    fv2 = np.empty(10)
-    fc = 0.0
-    for q in range(21):
-        if q == 20:
-            fc = _g(c, d, G, mm, ee)
-        elif q < 10:
-            fv1[q] = _g(c - hl * _XGK[q], d, G, mm, ee)
-        else:
-            fv2[q - 10] = _g(c + hl * _XGK[q - 10], d, G, mm, ee)
-    resg = 0.0
-    resk = _WGK[10] * fc
-    for j in range(10):
-        f1 = fv1[j]
-        f2 = fv2[j]
-        resk += _WGK[j] * (f1 + f2)
-        if j % 2 == 1:
-            resg += _WG[j // 2] * (f1 + f2)
-    reskh = 0.5 * resk
-    resasc = _WGK[10] * abs(fc - reskh)
-    for j in range(10):
-        resasc += _WGK[j] * (abs(fv1[j] - reskh) + abs(fv2[j] - reskh))
-    result = resk * hl
-    resasc *= abs(hl)
-    err = abs((resk - resg) * hl)
-    if resasc != 0.0 and err != 0.0:
-        err = resasc * min(1.0, (200.0 * err / resasc) ** 1.5)
-    err = max(err, 4.4e-16 * abs(result))
-    return result, err
-
-
 @nb.njit(**JIT_OPTIONS)
 def _tau_level(d, level):
     """The ``tau >= 0`` with ``d tau + tau^2 / 2 = level`` (in the form without
@@ -288,8 +94,9 @@ def _tau_level(d, level):
 
 @nb.njit(**JIT_OPTIONS)
 def _frame_rows(AR, AL, BR, BL, mm, px, py, ex, ey):
-    """Frame data ``G`` (see :func:`_g`) of every row in extended precision, and the limits
-    ``tlow``, ``tupp`` set by rows exactly perpendicular to the frame (``CS == 0``).
+    """Frame data ``G`` (see :func:`~exactid.density.polygon_slices.slice_integrand`) of every
+    row in extended precision, and the limits ``tlow``, ``tupp`` set by rows exactly
+    perpendicular to the frame (``CS == 0``).
 
     Returns ``(G, tlow, tupp, feasible)``; ``feasible`` is False if a row with ``CS = CT = 0``
     excludes everything.
@@ -478,7 +285,7 @@ def _initial_intervals(bp, d, G, mm, ee, IA, IB, IR, IE):
         npts += 1
         for j in range(npts - 1):
             if pts[j + 1] > pts[j] and n < MAXINT:
-                r, e = _gk21(pts[j], pts[j + 1], d, G, mm, ee)
+                r, e = gk21_panel(pts[j], pts[j + 1], d, G, mm, ee)
                 nev += 21
                 IA[n] = pts[j]
                 IB[n] = pts[j + 1]
@@ -502,7 +309,7 @@ def _extend_tail(t_trunc, level, tend, d, G, mm, ee, IA, IB, IR, IE, n, nev):
         new_level = level + TAIL_STEP
         t_new = min(_tau_level(d, new_level), tend)
         if n < MAXINT:
-            r, e = _gk21(t_trunc, t_new, d, G, mm, ee)
+            r, e = gk21_panel(t_trunc, t_new, d, G, mm, ee)
             nev += 21
             IA[n] = t_trunc
             IB[n] = t_new
@@ -539,8 +346,8 @@ def _refine(d, G, mm, ee, IA, IB, IR, IE, n, nev):
         if not (c > a and c < bb):
             IE[jmax] = 0.0  # cannot be split further
             continue
-        r1, e1 = _gk21(a, c, d, G, mm, ee)
-        r2, e2 = _gk21(c, bb, d, G, mm, ee)
+        r1, e1 = gk21_panel(a, c, d, G, mm, ee)
+        r2, e2 = gk21_panel(c, bb, d, G, mm, ee)
         nev += 42
         IB[jmax] = c
         IR[jmax] = r1

@@ -292,10 +292,12 @@ def test_bad_points(x, match):
         log_pdf(LatentModel(p, absval_net(), 0.3), x)
 
 
-def test_multivariate_model_not_supported():
+def test_models_beyond_one_dimension_go_to_the_multivariate_engine():
+    """m = n = 2 is no longer refused: a point of the wrong dimension is (tests of the 2-D
+    density itself: test_multivariate.py)."""
     prior = GaussianMixture([1.0], [[0.0, 0.0]], [np.eye(2)])
     net = ReluNet([np.eye(2)], [np.zeros(2)])
-    with pytest.raises(NotImplementedError, match="m = n = 1.*m = 2, n = 2"):
+    with pytest.raises(ValueError, match=r"x: expected one point of 2 coordinates"):
         log_pdf(LatentModel(prior, net, 0.1), [0.0])
 
 
