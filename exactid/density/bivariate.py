@@ -95,7 +95,12 @@ def owens_t_scaled1(h, a):
     if math.isinf(ah):
         return 0.5 * _scaled_upper_tail(h)
     # exp(h^2/2) Phi(-ah) = scaled_tail(ah) * E with E = exp(-(a^2 - 1) h^2 / 2).
-    e = math.exp(-0.5 * (a - 1.0) * (a + 1.0) * h * h)
+    # (a - 1)(a + 1) is exact-ish near a = 1 but overflows beyond a ~ 1.3e154, where the
+    # finite a h gives the same exponent as (a h - h)(a h + h).
+    if a < 1e150:
+        e = math.exp(-0.5 * (a - 1.0) * (a + 1.0) * h * h)
+    else:
+        e = math.exp(-0.5 * (ah - h) * (ah + h))
     first = 0.5 * ((1.0 - upper_tail1(h)) * _scaled_upper_tail(ah) * e
                    + (1.0 - upper_tail1(ah)) * _scaled_upper_tail(h))
     if e == 0.0:

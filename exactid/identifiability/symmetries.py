@@ -145,6 +145,9 @@ def affine_reparametrize(model: LatentModel, scale, shift) -> LatentModel:
         new_prior = GaussianMixture(prior.weights, s * prior.means + u, s * s * prior.covs)
         new_net = _with_layers(net, {0: (w0 / s, b0 - w0[:, 0] * u / s)})
         return LatentModel(new_prior, new_net, model.noise_std)
+    if np.ndim(scale) == 0:
+        raise ValueError(f"scale: expected an invertible ({m}, {m}) matrix (m = {m}), found a "
+                         f"number ({scale!r})")
     matrix = as_float_array(scale, "scale", 2)
     u = as_float_array(shift, "shift", 1)
     if matrix.shape != (m, m):

@@ -97,3 +97,15 @@ def test_owens_t_reflection_identity():
         rhs = float((ph + pah) / 2 - ph * pah)
         assert abs(lhs - rhs) <= 4e-15 * rhs
     assert np.isfinite(owens_t_scaled1(1e-300, 1e300))
+
+
+def test_huge_slope_with_tiny_h():
+    """(a - 1)(a + 1) overflowed for a > 1.3e154 and T(1e-160, 1e160) came out 0.210; the true
+    value is atan(a) / (2 pi) - O(h) = 0.25 to 1e-16, and T(h, a -> inf) = Phi(-h) / 2."""
+    import math
+
+    from exactid.density.bivariate import owens_t1
+
+    for a in (1e100, 1e155, 1e160, 1e300):
+        assert abs(owens_t1(1e-160, a) - 0.25) < 1e-16
+    assert math.isclose(owens_t1(0.5, 1e200), 0.5 * 0.3085375387259869, rel_tol=1e-14)

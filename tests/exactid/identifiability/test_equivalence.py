@@ -647,6 +647,12 @@ AFFINE = ReluNet([[[1.0]]], [[0.0]])
         (lambda: same_distribution(M0, M0, tol=0.0),
          r"tol: expected a finite number > 0, found 0\.0"),
         (lambda: same_distribution(F0, M0), r"model_a: expected a LatentModel, found ReluNet"),
+        (lambda: affine_reparametrize(LatentModel(P2D, NET2D, 0.1), 1.0, 0.0),
+         r"scale: expected an invertible \(2, 2\) matrix \(m = 2\), found a number"),
+        (lambda: affine_reparametrize(LatentModel(P2D, NET2D, 0.1), [[1, 2], [2, 4]], [0, 0]),
+         r"scale: expected an invertible matrix"),
+        (lambda: affine_reparametrize(LatentModel(P2D, NET2D, 0.1), np.eye(2), [0.0]),
+         r"shift: expected shape \(2,\), found \(1,\)"),
     ],
 )
 def test_validation_errors(call, match):
@@ -660,8 +666,6 @@ def test_validation_errors(call, match):
         (lambda: affine_maps(P2D, P2D), r"prior_a: .* m = 1 only, found m = 2"),
         (lambda: affine_maps(P0, P2D), r"prior_b: .* m = 1 only, found m = 2"),
         (lambda: decoders_match(NET2D, F0, 1.0, 0.0), r"f: .* input dimension 1 only, found 2"),
-        (lambda: affine_reparametrize(LatentModel(P2D, NET2D, 0.1), 1.0, 0.0),
-         r"model: .* m = 1 only, found m = 2"),
         (lambda: models_equivalent(LatentModel(P2D, NET2D, 0.1), M0), r"prior_a: .* m = 2"),
         (lambda: same_distribution(M0, LatentModel(P0, F0, 0.0)),
          r"model_b: same_distribution needs noise_std > 0, found 0"),
