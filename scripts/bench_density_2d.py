@@ -107,6 +107,9 @@ if str(ROOT) not in sys.path:
 
 from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling 1-D benchmark
+from bench_density import fmt_err, fmt_time  # noqa: E402  (the same table formats)
+
 #: Half-width of the box that truncates unbounded cells for dblquad, in prior standard deviations.
 BOX_SDS = 12.0
 #: Beyond this |log p| the error is measured relative to |log p|.
@@ -422,22 +425,6 @@ def point_errors(values, ref) -> np.ndarray:
 
 def max_or_none(errs):
     return None if errs is None or len(errs) == 0 else float(np.max(errs))
-
-
-def fmt_time(sec: float) -> str:
-    if not np.isfinite(sec):
-        return "n/a"
-    if sec >= 1.0:
-        return f"{sec:.3g} s"
-    if sec >= 1e-3:
-        return f"{sec * 1e3:.3g} ms"
-    if sec >= 1e-6:
-        return f"{sec * 1e6:.3g} us"
-    return f"{sec * 1e9:.3g} ns"
-
-
-def fmt_err(e) -> str:
-    return "n/a" if e is None else f"{e:.1e}"
 
 
 # ----------------------------------------------------------------------------- benchmark
