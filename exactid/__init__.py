@@ -22,13 +22,19 @@ from ._version import __version__
 from .density import atoms, log_pdf, log_pdf_numpy, pdf, singular_part
 from .divergence import cross_entropy, kl_divergence, sample_nll
 from .identifiability import (
+    AffineMap,
+    CoordinateRecovery,
     Equivalence,
     InjectivityReport,
+    P2Report,
     affine_maps,
     affine_reparametrize,
     check_injectivity,
+    check_p2,
     injectivity_1d,
     models_equivalent,
+    prior_maps,
+    recover_coordinates,
     same_distribution,
 )
 from .io import ModelFileError, load_model, load_net, load_net_any, save_model, save_net
@@ -87,6 +93,12 @@ __all__ = [
     "InjectivityReport",
     "linear_regions",
     "load_net_any",
+    "P2Report",
+    "check_p2",
+    "CoordinateRecovery",
+    "recover_coordinates",
+    "AffineMap",
+    "prior_maps",
 ]
 
 # Old module paths (exactid.equivalence, exactid.surface, ...) keep importing, with a warning.

@@ -409,3 +409,42 @@ def plot_density_2d(x1, x2, log_density, samples, path, *, title=None, decades: 
         fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def plot_hierarchy_slices(panels, path, *, title=None, linthresh: float = 1e-6):
+    """The population NLL through each truth along every parameter (the 2-D Figure 1).
+
+    One panel per truth; one curve per parameter: the excess NLL over the truth's,
+    :math:`-\\int p^* \\log p_\\theta - (-\\int p^* \\log p^*)` (nats, the KL divergence from
+    the truth), against the parameter's offset from its true value in grid steps.
+
+    Parameters
+    ----------
+    panels : sequence of (str, ndarray, dict)
+        Panel title, offsets shape (K,) in grid steps, and parameter name -> excess NLL shape
+        (K,) (NaN where the parameter leaves the model class).
+    path : str or os.PathLike
+        Output image; written atomically.
+    title : str, optional
+    linthresh : float
+        The vertical scale is symmetric-logarithmic, linear below this many nats.
+    """
+    plt = pyplot()
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(4.6 * n + 1.0, 4.4), squeeze=False)
+    for ax, (name, offsets, curves) in zip(axes[0], panels):
+        cmap = plt.get_cmap("tab20")
+        for i, (label, values) in enumerate(curves.items()):
+            ax.plot(offsets, values, color=cmap(i % 20), linewidth=1.0, marker=".",
+                    markersize=3, label=label)
+        ax.axvline(0.0, color="black", linestyle=":", linewidth=0.8)
+        ax.set_yscale("symlog", linthresh=linthresh)
+        ax.set_ylim(bottom=0.0)
+        ax.set_xlabel("offset from the true value (grid steps)")
+        ax.set_ylabel("population NLL - truth's NLL (nats, symlog scale)")
+        ax.set_title(name, fontsize=8)
+        ax.legend(fontsize=5, ncol=2, loc="lower left")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    save_figure(fig, path)

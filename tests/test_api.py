@@ -49,6 +49,12 @@ PUBLIC = {
     "InjectivityReport",
     "linear_regions",
     "load_net_any",
+    "P2Report",
+    "check_p2",
+    "CoordinateRecovery",
+    "recover_coordinates",
+    "AffineMap",
+    "prior_maps",
 }
 
 

@@ -31,6 +31,7 @@ RUN_ALL = os.environ.get("EXACTID_README") == "all"
 
 #: Command prefixes that run for minutes: checked, not run, unless EXACTID_README=all.
 HEAVY = ("make", "HYPOTHESIS_PROFILE=", "exactid simulate --full", "python scripts/",
+         "exactid hierarchy",
          "vade-check stability --dataset pinwheel --json", "vade-check stability --dataset par",
          "vade-check stability --dataset tcl", "pip install", "source .venv/bin/activate",
          "python -m venv")

@@ -3,11 +3,14 @@ with different seeds and measure how much their latent spaces agree.
 
 For every ordered pair of runs (i, j), i != j (20 pairs for 5 runs, the paper's count; the
 exact distAff,L2 is symmetric but the paper's mean-matching procedure is not), it
-computes the strong MCC, the weak MCC (CCA alignment, out of sample) and distAff,L2 between the
-two learned priors (both the paper's mean-matching map and the refined map), and for every run
-the MCCs against the ground-truth latents.  The plain VAE has a fixed N(0, I) prior, whose
-distAff,L2 is 0 for every pair and says nothing; for it the distance is taken between GMMs
-fitted to the encoded data (same J, same EM as VaDE's initialisation) and the table says so.
+computes the strong MCC, the weak MCC (CCA alignment, out of sample), the E.1 MCC (the strong
+MCC after mapping each run to the coordinates Theorem E.1 recovers from its prior,
+:mod:`vade_check.coordinates`; NaN, with a note in the run's record, when a prior has none) and
+distAff,L2 between the two learned priors (both the paper's mean-matching map and the refined
+map), and for every run the MCCs against the ground-truth latents.  The plain VAE has a fixed
+N(0, I) prior, whose distAff,L2 is 0 for every pair and says nothing; for it the distance (and
+the E.1 alignment) is taken between GMMs fitted to the encoded data (same J, same EM as VaDE's
+initialisation) and the table says so.
 
 Runs use seeds ``seed, seed + 1, ..., seed + R - 1``; the data set is fixed by its own seed.
 """
@@ -24,6 +27,7 @@ from exactid.progress import progress_bar
 from exactid.validation import check_instance, check_integer
 
 from .alignment import MAX_PAPER_COMPONENTS, dist_aff_l2
+from .coordinates import e1_coordinates
 from .data import Dataset
 from .decoder_check import check_decoder as check_decoder_of
 from .metrics import strong_mcc, weak_mcc
@@ -43,7 +47,7 @@ PAPER = {
                         "weak_mcc": (0.99, 0.001)},
 }
 
-_PAIR_METRICS = ("strong_mcc", "weak_mcc", "dist_aff_l2", "dist_aff_l2_refined")
+_PAIR_METRICS = ("strong_mcc", "weak_mcc", "e1_mcc", "dist_aff_l2", "dist_aff_l2_refined")
 _TRUTH_METRICS = ("strong_mcc", "weak_mcc")
 
 
@@ -56,14 +60,17 @@ class StabilityResult:
     dataset : str
     model : str
     runs : list of dict
-        Per run: seed, seconds, final loss, MCCs against the truth, prior, decoder check.
+        Per run: seed, seconds, final loss, MCCs against the truth, prior, decoder check, and
+        ``e1_note`` (why the run's prior has no E.1 coordinates, or None).
     pairs : list of dict
-        Per ordered pair: ``i``, ``j``, ``strong_mcc``, ``weak_mcc``, ``dist_aff_l2`` (the
-        paper's procedure) and ``dist_aff_l2_refined``.
+        Per ordered pair: ``i``, ``j``, ``strong_mcc``, ``weak_mcc``, ``e1_mcc`` (NaN when
+        either prior has no E.1 coordinates), ``dist_aff_l2`` (the paper's procedure) and
+        ``dist_aff_l2_refined``.
     summary : dict
         ``{"pairs": {metric: {"mean", "std", "n"}}, "truth": {...}, "seconds": float}``;
         without the distances when J > ``alignment.MAX_PAPER_COMPONENTS`` (they are None in
-        ``pairs`` then).
+        ``pairs`` then).  The ``e1_mcc`` statistics are over the pairs where it is finite
+        (``n`` counts them; mean and std are NaN when there is none).
     latents : list of ndarray, shape (N, m)
         Learned latents per run (not in the JSON).
     priors : list of exactid.GaussianMixture
@@ -95,8 +102,21 @@ def _gmm_dict(g) -> dict:
 
 def _stats(values) -> dict:
     v = np.asarray(values, dtype=float)
+    if v.size == 0:  # e.g. no pair with an E.1 MCC: no statistics, but no warning either
+        return {"mean": float("nan"), "std": float("nan"), "n": 0}
     return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
             "n": int(v.size)}
+
+
+def _pair_summary(pairs: list, with_distance: bool) -> dict:
+    """Statistics of every pair metric; the E.1 MCC over its finite values only."""
+    out = {}
+    for key in _PAIR_METRICS:
+        if with_distance or not key.startswith("dist"):
+            values = [p[key] for p in pairs]
+            out[key] = _stats([v for v in values if np.isfinite(v)] if key == "e1_mcc"
+                              else values)
+    return out
 
 
 def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
@@ -135,9 +155,10 @@ def run_stability(dataset, *, runs: int = 5, seed: int = 0, config=None,
     # The paper's alignment tries all J! permutations; like the paper (J.3.3) the distance is
     # left out beyond MAX_PAPER_COMPONENTS components.
     with_distance = n_comp <= MAX_PAPER_COMPONENTS
-    pairs = _compare_pairs(latents, priors, with_distance, progress)
-    summary = {"pairs": {k: _stats([p[k] for p in pairs]) for k in _PAIR_METRICS
-                         if with_distance or not k.startswith("dist")},
+    pairs, notes = _compare_pairs(latents, priors, with_distance, progress)
+    for record, note in zip(run_records, notes):
+        record["e1_note"] = note
+    summary = {"pairs": _pair_summary(pairs, with_distance),
                "truth": {k: _stats([rec["truth"][k] for rec in run_records])
                          for k in _TRUTH_METRICS},
                "seconds": time.perf_counter() - start}
@@ -194,21 +215,39 @@ def _train_one(dataset, config, r, runs, s, n_comp, check_decoder, bar):
     return record, res.latents, prior
 
 
-def _compare_pairs(latents, priors, with_distance, progress=None) -> list[dict]:
-    """Every ordered pair of runs: strong and weak MCC, and dist_Aff,L2 if asked."""
+def _e1_all(latents, priors) -> tuple[list, list]:
+    """Each run's latents in its E.1 coordinates (None when its prior has none), and the
+    notes saying why (None when it has)."""
+    aligned, notes = [], []
+    for z, prior in zip(latents, priors):
+        try:
+            aligned.append(e1_coordinates(z, prior))
+            notes.append(None)
+        except ValueError as exc:  # the prior has no E.1 coordinates: NaN, not a crash
+            aligned.append(None)
+            notes.append(str(exc))
+    return aligned, notes
+
+
+def _compare_pairs(latents, priors, with_distance, progress=None) -> tuple[list, list]:
+    """Every ordered pair of runs: strong, weak and E.1 MCC, and dist_Aff,L2 if asked; and
+    per run the note on its E.1 coordinates (None if it has them)."""
     pairs = []
     n = len(latents)
+    aligned, notes = _e1_all(latents, priors)
     with progress_bar(n * (n - 1), "comparing pairs of runs", progress, unit="pair") as bar:
         for i, j in ((i, j) for i in range(n) for j in range(n) if i != j):
+            e1 = (float("nan") if aligned[i] is None or aligned[j] is None
+                  else strong_mcc(aligned[i], aligned[j]))
             pair = {"i": i, "j": j, "strong_mcc": strong_mcc(latents[i], latents[j]),
-                    "weak_mcc": weak_mcc(latents[i], latents[j]),
+                    "weak_mcc": weak_mcc(latents[i], latents[j]), "e1_mcc": e1,
                     "dist_aff_l2": None, "dist_aff_l2_refined": None}
             if with_distance:
                 d = dist_aff_l2(priors[i], priors[j])
                 pair.update(dist_aff_l2=float(d.paper), dist_aff_l2_refined=float(d.refined))
             pairs.append(pair)
             bar.update(1)
-    return pairs
+    return pairs, notes
 
 
 def _fmt(stat, digits=3) -> str:
@@ -222,6 +261,17 @@ def _fmt_paper(value) -> str:
     return f"{mean}" + (f" ({std})" if std is not None else "")
 
 
+def _e1_note(res) -> str:
+    """``"; E.1 MCC over k of n pairs (run r: why)"`` when some pairs have none, else ``""``."""
+    failed = [(rec["run"], rec["e1_note"]) for rec in res.runs if rec.get("e1_note")]
+    if not failed:
+        return ""
+    run, why = failed[0]
+    more = f"; {len(failed) - 1} more runs" if len(failed) > 1 else ""
+    return (f"; E.1 MCC over {res.summary['pairs']['e1_mcc']['n']} of {len(res.pairs)} pairs "
+            f"(no E.1 coordinates for run {run + 1}: {why}{more})")
+
+
 def format_table(results) -> str:
     """Table 2-style text: one row per result (and the paper's row when it has one).
 
@@ -232,7 +282,7 @@ def format_table(results) -> str:
     if isinstance(results, StabilityResult):
         results = [results]
     head = (f"{'data set':<16} {'model':<14} {'pairs':>5} {'dist_Aff,L2':>15} "
-            f"{'refined':>15} {'strong MCC':>15} {'weak MCC':>15}")
+            f"{'refined':>15} {'strong MCC':>15} {'weak MCC':>15} {'E.1 MCC':>15}")
     lines = [head, "-" * len(head)]
     shown_paper = set()
     for res in results:
@@ -240,14 +290,15 @@ def format_table(results) -> str:
         dist = [_fmt(s[k]) if k in s else "-" for k in ("dist_aff_l2", "dist_aff_l2_refined")]
         lines.append(f"{res.dataset:<16} {res.model:<14} {s['strong_mcc']['n']:>5} "
                      f"{dist[0]:>15} {dist[1]:>15} "
-                     f"{_fmt(s['strong_mcc']):>15} {_fmt(s['weak_mcc']):>15}")
+                     f"{_fmt(s['strong_mcc']):>15} {_fmt(s['weak_mcc']):>15} "
+                     f"{_fmt(s['e1_mcc']) if 'e1_mcc' in s else '-':>15}")
         paper = PAPER.get(res.dataset)
         if paper and res.dataset not in shown_paper:
             shown_paper.add(res.dataset)
             lines.append(f"{res.dataset:<16} {'paper (VaDE)':<14} {'':>5} "
                          f"{_fmt_paper(paper['dist_aff_l2']):>15} {'-':>15} "
                          f"{_fmt_paper(paper['strong_mcc']):>15} "
-                         f"{_fmt_paper(paper['weak_mcc']):>15}")
+                         f"{_fmt_paper(paper['weak_mcc']):>15} {'-':>15}")
     lines.append("")
     lines.append("against the ground-truth latents (mean (std) over runs):")
     for res in results:
@@ -257,10 +308,13 @@ def format_table(results) -> str:
     lines.append("")
     lines.append("mean (std, ddof=1) over ordered pairs of runs; MCCs out of sample; "
                  "dist_Aff,L2 as in the paper (mean matching), refined = optimised over A;")
+    lines.append("E.1 MCC = strong MCC after mapping each run to the coordinates Theorem E.1 "
+                 "recovers from its prior (= strong MCC for diagonal priors);")
     lines.append("per data set and model: what dist_Aff,L2 compares, and the (F4) verdicts of "
                  "the trained decoders (--check-decoder):")
     for res in results:
         line = f"  {res.dataset:<16} {res.model:<6} distAff,L2 {res.dist_aff_source}"
+        line += _e1_note(res)
         if "decoder_F4" in res.summary:
             d = res.summary["decoder_F4"]
             line += (f"; decoders (F4): {d['holds']} hold, {d['fails']} fail, "

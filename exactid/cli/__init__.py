@@ -1,12 +1,12 @@
 """The ``exactid`` command: a thin shell that assembles one module per command.
 
 Each command module (:mod:`~exactid.cli.logpdf`, :mod:`~exactid.cli.pieces`,
-:mod:`~exactid.cli.surface`, :mod:`~exactid.cli.simulate`, :mod:`~exactid.cli.check`,
-:mod:`~exactid.cli.counterexamples`) adds its subparser and runs it: it reads a file, calls the
-library, prints a report or ``--json``.  The library is imported inside ``run`` (numba kernels,
-sympy and matplotlib load only when a command needs them), so ``exactid --version`` and
-``--help`` return at once.  How a command ends (exit codes, one line on an error or an
-interrupt) is :mod:`exactid.cli.run`.
+:mod:`~exactid.cli.surface`, :mod:`~exactid.cli.simulate`, :mod:`~exactid.cli.hierarchy`,
+:mod:`~exactid.cli.check`, :mod:`~exactid.cli.counterexamples`) adds its subparser and runs
+it: it reads a file, calls the library, prints a report or ``--json``.  The library is
+imported inside ``run`` (numba kernels, sympy and matplotlib load only when a command needs
+them), so ``exactid --version`` and ``--help`` return at once.  How a command ends (exit
+codes, one line on an error or an interrupt) is :mod:`exactid.cli.run`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import argparse
 import sys
 
 from .._version import __version__
-from . import check, counterexamples, logpdf, pieces, simulate, surface
+from . import check, counterexamples, hierarchy, logpdf, pieces, simulate, surface
 from .options import use_help_formatter
 from .run import EXIT_OK, run_command
 
 __all__ = ["main", "build_parser", "run_command"]
 
-COMMANDS = (logpdf, pieces, surface, simulate, check, counterexamples)
+COMMANDS = (logpdf, pieces, surface, simulate, hierarchy, check, counterexamples)
 
 
 def build_parser() -> argparse.ArgumentParser:

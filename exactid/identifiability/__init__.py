@@ -2,20 +2,34 @@
 
 What to use when:
 
-* two 1-D models or priors -- :func:`models_equivalent` / :func:`affine_maps`
-  (:mod:`~exactid.identifiability.equivalence`), Definition 2.1.2 decided exactly;
-* two laws of x -- :func:`same_pushforward` (exact, rational) or :func:`same_distribution` (KL
-  by quadrature) (:mod:`~exactid.identifiability.laws`);
+* two models (``m`` in {1, 2}) or priors (``m <= 3``) -- :func:`models_equivalent` /
+  :func:`affine_maps` (:mod:`~exactid.identifiability.equivalence`), Definition 2.1.2 decided
+  exactly; two 2-D decoders under a given map -- :func:`decoders_match_2d`
+  (:mod:`~exactid.identifiability.decoders_2d`, on the common refinement of their cells);
+* every affine map between two priors in ``R^m``, ``m <= 3`` (kinds, continua, exact
+  verification) -- :func:`prior_maps` (:mod:`~exactid.identifiability.prior_maps`);
+  :func:`classify_affine` names the kind of one map;
+* two laws of x -- :func:`same_pushforward` (exact, rational, 1-D) or
+  :func:`same_distribution` (KL by quadrature in 1-D, by adaptive cubature for ``m = n = 2``)
+  (:mod:`~exactid.identifiability.laws`);
 * building an equivalent model -- :mod:`~exactid.identifiability.symmetries`;
 * (F2)/(F3)/(F4) of a network -- :func:`injectivity_1d` (exact, ``R -> R``,
   :mod:`~exactid.identifiability.line`) or :func:`check_injectivity` (``m <= 3``, linear
   programs, :mod:`~exactid.identifiability.cells`); both return an :class:`InjectivityReport`
   (:mod:`~exactid.identifiability.verdicts`); the Appendix H conditions are
-  :mod:`~exactid.identifiability.appendix_h`.
+  :mod:`~exactid.identifiability.appendix_h`;
+* is a prior (P2) (diagonal covariances, a pair of components with distinct variance
+  ratios)? -- :func:`check_p2` (exact, rational, or within a tolerance,
+  :mod:`~exactid.identifiability.p2`);
+* the coordinates of a (P2) prior from an affine image of it (Theorem E.1: up to permutation,
+  scaling and sign) -- :func:`recover_coordinates`
+  (:mod:`~exactid.identifiability.coordinates`).
 """
 
 from .appendix_h import layer_conditions
 from .cells import check_injectivity, exact_rank
+from .coordinates import CoordinateRecovery, recover_coordinates
+from .decoders_2d import DecoderComparison, decoders_match_2d
 from .equivalence import (
     Equivalence,
     affine_maps,
@@ -30,6 +44,8 @@ from .laws import (
     same_pushforward,
 )
 from .line import injectivity_1d
+from .p2 import P2Report, check_p2
+from .prior_maps import AffineMap, PriorMaps, classify_affine, prior_maps
 from .symmetries import (
     affine_reparametrize,
     permute_components,
@@ -60,4 +76,14 @@ __all__ = [
     "check_injectivity",
     "exact_rank",
     "layer_conditions",
+    "P2Report",
+    "check_p2",
+    "CoordinateRecovery",
+    "recover_coordinates",
+    "AffineMap",
+    "PriorMaps",
+    "prior_maps",
+    "classify_affine",
+    "DecoderComparison",
+    "decoders_match_2d",
 ]

@@ -1,5 +1,5 @@
-r"""Exact equivalence of 1-D models (``m = n = 1``): affine maps between priors, decoders
-compared as functions, models (paper 003, Definition 2.1.2).
+r"""Exact equivalence of models (``m`` in {1, 2}): affine maps between priors (``m <= 3``),
+decoders compared as functions, models (paper 003, Definition 2.1.2).
 
 Two models :math:`(f, P)` and :math:`(g, P')` are *affinely equivalent* (paper 003,
 Definition 2.1.2) when some invertible affine :math:`h` has :math:`P' = h_\# P` and
@@ -13,10 +13,15 @@ list, and the composite ones are hard to undo), we compare what the parameters *
 * priors are compared as distributions, through a canonical form (zero weights dropped,
   identical components merged); a finite 1-D Gaussian mixture is identifiable (Teicher,
   1963), so the affine maps between two priors are finitely many and found exactly by
-  matching one component of the first to each component of the second;
+  matching one component of the first to each component of the second.  For ``m`` in
+  ``{2, 3}`` :func:`affine_maps` hands over to
+  :func:`~exactid.identifiability.prior_maps.prior_maps` (every matching, whitening, and
+  orthogonal alignment; continua of maps included), which returns richer results;
 * decoders are compared as functions: both are continuous and piecewise linear, so they
   agree everywhere as soon as they agree at the union of their breakpoints plus one point
   beyond each end.  This is exact (up to float rounding) and covers every symmetry at once.
+  For ``m = 2`` the decoders are compared on the common refinement of their cells
+  (:mod:`~exactid.identifiability.decoders_2d`).
 
 The price is that the test says *whether* two models are equivalent, not *which* parameter
 symmetry relates them.  :func:`exactid.identifiability.laws.same_distribution` is the
@@ -34,6 +39,8 @@ from ..models import GaussianMixture, LatentModel, ReluNet
 from ..regions import Pieces1D, density_pieces
 from ..validation import check_instance
 from .checks import check_1d_input, check_1d_prior, check_real
+from .decoders_2d import models_equivalent_2d
+from .prior_maps import AffineMap, prior_maps
 
 __all__ = ["affine_maps", "priors_equivalent", "decoders_match", "Equivalence",
            "models_equivalent"]
@@ -82,9 +89,13 @@ def _check_priors(prior_a, prior_b, atol):
 
 
 def affine_maps(prior_a: GaussianMixture, prior_b: GaussianMixture,
-                atol: float = 1e-9) -> list[tuple[float, float]]:
+                atol: float = 1e-9) -> list[tuple[float, float]] | list[AffineMap]:
     r"""Every affine map :math:`h(z) = s z + u`, :math:`s \ne 0`, with
-    :math:`h_\# P_a = P_b` as distributions (``m = 1``).
+    :math:`h_\# P_a = P_b` as distributions (``m = 1``); for ``m`` in ``{2, 3}`` every
+    invertible :math:`h(z) = Az + b`, as :class:`~exactid.identifiability.prior_maps.AffineMap`
+    objects from :func:`~exactid.identifiability.prior_maps.prior_maps` (with its default
+    exact verification; a continuum of maps is listed by one representative per connected
+    component, ``free_dim > 0``).
 
     Both priors are first put in canonical form (zero-weight components dropped, components
     with equal mean and variance merged).  By identifiability of finite Gaussian mixtures, h
@@ -96,21 +107,24 @@ def affine_maps(prior_a: GaussianMixture, prior_b: GaussianMixture,
     Parameters
     ----------
     prior_a, prior_b : GaussianMixture
-        1-D mixtures.
+        Mixtures of the same dimension ``m <= 3``.
     atol : float
-        Tolerance, ``>= 0``: absolute on weights, relative on variances, and on means
-        relative to the scale ``max(max|mu|, max sd)`` of ``prior_b`` (of each prior when
-        merging its own components).
+        Tolerance, ``>= 0``: absolute on weights, relative on variances (covariance entries),
+        and on means relative to the scale ``max(max|mu|, max sd)`` of ``prior_b`` (of each
+        prior when merging its own components).
 
     Returns
     -------
-    list of (float, float)
-        The distinct maps ``(s, u)``, sorted; empty if the priors are not affinely related.
+    list of (float, float), or list of AffineMap when m >= 2
+        For ``m = 1`` the distinct maps ``(s, u)``, sorted; empty if the priors are not
+        affinely related.
 
     Raises
     ------
+    ValueError
+        If the priors have different dimensions (m >= 2), or on a bad argument.
     NotImplementedError
-        If either prior has dimension m > 1.
+        If either prior has dimension m > 3 (``MAX_DIM``).
 
     Examples
     --------
@@ -118,6 +132,9 @@ def affine_maps(prior_a: GaussianMixture, prior_b: GaussianMixture,
     >>> affine_maps(P, P)
     [(-1.0, 0.0), (1.0, 0.0)]
     """
+    if (isinstance(prior_a, GaussianMixture) and isinstance(prior_b, GaussianMixture)
+            and max(prior_a.dim, prior_b.dim) > 1):
+        return list(prior_maps(prior_a, prior_b, atol).maps)
     atol = _check_priors(prior_a, prior_b, atol)
     w_a, mu_a, var_a = _canonical(prior_a, atol)
     w_b, mu_b, var_b = _canonical(prior_b, atol)
@@ -151,7 +168,8 @@ def affine_maps(prior_a: GaussianMixture, prior_b: GaussianMixture,
 
 def priors_equivalent(prior_a: GaussianMixture, prior_b: GaussianMixture,
                       atol: float = 1e-9) -> bool:
-    """True if some affine map pushes ``prior_a`` onto ``prior_b`` (see :func:`affine_maps`)."""
+    """True if some affine map pushes ``prior_a`` onto ``prior_b`` (see :func:`affine_maps`;
+    any ``m <= 3``)."""
     return bool(affine_maps(prior_a, prior_b, atol))
 
 
@@ -265,9 +283,10 @@ class Equivalence:
     full : bool
         Some such map h also has ``f_b = f_a o h^-1``, and the noise levels are equal: the
         models are affinely equivalent (Definition 2.1.2 of paper 003).
-    maps : tuple of (float, float)
-        All prior maps ``(s, u)`` found, ``h(z) = s z + u``.
-    map : (float, float) or None
+    maps : tuple
+        All prior maps found: ``(s, u)`` with ``h(z) = s z + u`` for ``m = 1``,
+        :class:`~exactid.identifiability.prior_maps.AffineMap` for ``m = 2``.
+    map : tuple or AffineMap or None
         The first prior map under which the decoders match (whatever the noise levels).
     """
 
@@ -285,23 +304,55 @@ def models_equivalent(model_a: LatentModel, model_b: LatentModel,
                       atol: float = 1e-9) -> Equivalence:
     r"""Decide whether :math:`(f, P)` and :math:`(g, P')` are affinely equivalent:
     :math:`P' = h_\# P`, :math:`g = f \circ h^{-1}` for some invertible affine h, and equal
-    noise (paper 003, Definition 2.1.2, ``m = 1``).
+    noise (paper 003, Definition 2.1.2, ``m`` in {1, 2}).
+
+    For ``m = 1`` the decoders are compared at their breakpoints (:func:`decoders_match`);
+    for ``m = 2`` on the common refinement of their cells, exactly as piecewise-affine maps
+    (:func:`~exactid.identifiability.decoders_2d.decoders_match_2d`), under each prior map of
+    :func:`~exactid.identifiability.prior_maps.prior_maps`.  When the prior maps form a
+    continuum, only its listed representatives are tried (a decoder map elsewhere in the
+    continuum is not searched for).
 
     Parameters
     ----------
     model_a, model_b : LatentModel
-        Models with ``m = 1``; ``model_a = (f, P)``, ``model_b = (g, P')``.
+        Models with ``m = 1`` or ``m = 2``; ``model_a = (f, P)``, ``model_b = (g, P')``.
     atol : float
-        Tolerance passed to :func:`affine_maps` and :func:`decoders_match`; the noise levels
-        must agree within ``atol * (1 + sigma)``.
+        Tolerance passed to the prior and decoder comparisons (``0``: exact decisions, with
+        the float parameters taken as the rationals they are); the noise levels must agree
+        within ``atol * (1 + sigma)``.
 
     Returns
     -------
     Equivalence
+        For ``m = 2``, ``maps`` holds :class:`~exactid.identifiability.prior_maps.AffineMap`
+        objects and ``map`` the first one under which the decoders match.
+
+    Raises
+    ------
+    NotImplementedError
+        If ``m > 2``.
     """
     check_instance(model_a, "model_a", LatentModel)
     check_instance(model_b, "model_b", LatentModel)
     atol = check_real(atol, "atol", nonnegative=True)
+    sigma_a, sigma_b = model_a.noise_std, model_b.noise_std
+    same_noise = abs(sigma_a - sigma_b) <= atol * (1.0 + max(sigma_a, sigma_b))
+    if model_a.latent_dim == model_b.latent_dim == 2:
+        found_maps = prior_maps(model_a.prior, model_b.prior, atol).maps
+        found = None
+        if found_maps and model_a.observed_dim == model_b.observed_dim:
+            found, _ = models_equivalent_2d(model_a, model_b, found_maps, atol)
+        return Equivalence(priors=bool(found_maps), full=found is not None and same_noise,
+                           maps=tuple(found_maps), map=found)
+    # Otherwise the decoders are compared as 1-D functions: models need m = 1.
+    if max(model_a.latent_dim, model_b.latent_dim) > 2:
+        raise NotImplementedError(
+            f"models_equivalent: latent dimensions {model_a.latent_dim} and "
+            f"{model_b.latent_dim}; m in {{1, 2}} is supported (the priors alone: "
+            "affine_maps, m <= 3)")
+    check_1d_prior(model_a.prior, "prior_a")
+    check_1d_prior(model_b.prior, "prior_b")
     maps = affine_maps(model_a.prior, model_b.prior, atol)
     check_1d_input(model_a.net, "model_a.net")
     check_1d_input(model_b.net, "model_b.net")
@@ -312,7 +363,5 @@ def models_equivalent(model_a: LatentModel, model_b: LatentModel,
                             atol):
             found = (s, u)
             break
-    sigma_a, sigma_b = model_a.noise_std, model_b.noise_std
-    same_noise = abs(sigma_a - sigma_b) <= atol * (1.0 + max(sigma_a, sigma_b))
     return Equivalence(priors=bool(maps), full=found is not None and same_noise,
                        maps=tuple(maps), map=found)

@@ -4,8 +4,10 @@ r"""Are two models' laws of x equal?  Exactly (rational pieces) or by KL diverge
   the Gaussian terms of :math:`f_\# P` interval by interval in rational arithmetic (and the
   atoms of noiseless models in 50 digits), so it recognises non-affine coincidences such as
   Remark 3.6 and separates laws that differ far below double-precision resolution.
-* :func:`same_distribution` is the numerical check: KL divergence by adaptive quadrature in
-  both directions, within a tolerance; it is independent of the piece structure.
+* :func:`same_distribution` is the numerical check: KL divergence in both directions, within
+  a tolerance, by adaptive quadrature for m = n = 1 and by adaptive cubature
+  (:mod:`exactid.divergence.cubature_2d`, with a proven tail bound) for m = n = 2; it is
+  independent of the piece structure.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..divergence import kl_divergence
+from ..divergence import kl_divergence, kl_divergence_2d
+from ..divergence.cubature_2d import MIN_TOL as MIN_TOL_2D
 from ..models import LatentModel
 from ..regions import interior_point, pieces_1d
 from ..validation import check_instance
@@ -36,6 +39,8 @@ class DistributionCheck:
         Their estimated quadrature errors.
     same : bool
         Both ``|KL| <= tol + error``.
+    method : str
+        ``"1-D quadrature"`` (m = n = 1) or ``"2-D adaptive cubature"`` (m = n = 2).
     """
 
     kl_ab: float
@@ -43,6 +48,7 @@ class DistributionCheck:
     error_ab: float
     error_ba: float
     same: bool
+    method: str = "1-D quadrature"
 
     def __bool__(self) -> bool:
         return self.same
@@ -55,8 +61,9 @@ MAX_KL_TOL = 1e-3
 
 def same_distribution(model_a: LatentModel, model_b: LatentModel,
                       tol: float = 1e-9) -> DistributionCheck:
-    """Decide whether two 1-D models give the same law of x, from the KL divergences in both
-    directions (:func:`exactid.divergence.kl_divergence`).
+    """Decide whether two models give the same law of x, from the KL divergences in both
+    directions (:func:`exactid.divergence.kl_divergence` for m = n = 1,
+    :func:`exactid.divergence.kl_divergence_2d` for m = n = 2).
 
     Independent of the parameters: it also recognises non-affine coincidences such as
     Remark 3.6 of paper 003, and it is the reference against which
@@ -65,9 +72,10 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
     Parameters
     ----------
     model_a, model_b : LatentModel
-        ``m = n = 1``, ``noise_std > 0``.
+        Both ``m = n = 1`` or both ``m = n = 2``; ``noise_std > 0``.
     tol : float
-        Threshold on each KL (beyond its quadrature error), in ``(0, 1e-3]``; the quadrature
+        Threshold on each KL (beyond its quadrature error), in ``(0, 1e-3]`` (for m = n = 2
+        at least ``1e-9``, ten times the cubature's smallest tolerance); the quadrature
         itself runs with tolerance ``tol / 10``.
 
     Returns
@@ -78,7 +86,7 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
     ------
     NotImplementedError
         If a model has ``noise_std == 0`` (the law of x may have atoms and KL is then not an
-        integral of densities) or m, n > 1.
+        integral of densities) or the dimensions are not m = n = 1 or m = n = 2 for both.
     """
     check_instance(model_a, "model_a", LatentModel)
     check_instance(model_b, "model_b", LatentModel)
@@ -93,11 +101,24 @@ def same_distribution(model_a: LatentModel, model_b: LatentModel,
                 f"{name}: same_distribution needs noise_std > 0, found 0; without noise the "
                 "law of x may have atoms, which the density-based KL cannot compare"
             )
-    ab = kl_divergence(model_a, model_b, tol=tol / 10)
-    ba = kl_divergence(model_b, model_a, tol=tol / 10)
+    dims = [(model.latent_dim, model.observed_dim) for model in (model_a, model_b)]
+    if dims == [(1, 1), (1, 1)]:
+        kl, method = kl_divergence, "1-D quadrature"
+    elif dims == [(2, 2), (2, 2)]:
+        if tol < 10 * MIN_TOL_2D:
+            raise ValueError(f"tol: expected at least {10 * MIN_TOL_2D:g} for m = n = 2 (the "
+                             f"2-D cubature's accuracy), found {tol!r}")
+        kl, method = kl_divergence_2d, "2-D adaptive cubature"
+    else:
+        raise NotImplementedError(
+            "same_distribution supports m = n = 1 (1-D quadrature) and m = n = 2 (2-D "
+            f"adaptive cubature), found (m, n) = {dims[0]} for model_a and {dims[1]} for "
+            "model_b")
+    ab = kl(model_a, model_b, tol=tol / 10)
+    ba = kl(model_b, model_a, tol=tol / 10)
     same = abs(ab.value) <= tol + ab.error and abs(ba.value) <= tol + ba.error
     return DistributionCheck(kl_ab=ab.value, kl_ba=ba.value, error_ab=ab.error,
-                             error_ba=ba.error, same=bool(same))
+                             error_ba=ba.error, same=bool(same), method=method)
 
 
 

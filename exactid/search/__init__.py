@@ -9,7 +9,10 @@ What to use when:
   :mod:`~exactid.search.rule`);
 * the NLL along one or two parameters of any 1-D model -- :func:`nll_slice`,
   :func:`nll_slice_2d` (:mod:`~exactid.search.surface`);
-* the J.3.1 study and the finite-sample study -- :mod:`~exactid.search.study`.
+* the J.3.1 study and the finite-sample study -- :mod:`~exactid.search.study`;
+* the identifiability hierarchy (Table 1) in two latent dimensions --
+  :mod:`~exactid.search.hierarchy` (its grids: :mod:`~exactid.search.family_2d`; its truths:
+  :mod:`~exactid.search.hierarchy_cases`).
 """
 
 from .exhaustive import DEFAULT_TOL, grid_search, reference_search

@@ -1,17 +1,21 @@
 """The stability study and the vade-check command on tiny settings."""
 
 import json
+import math
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from exactid import GaussianMixture
+from vade_check import study as stability
 from vade_check.alignment import dist_aff_l2
 from vade_check.cli import main
+from vade_check.coordinates import e1_mcc
 from vade_check.data import make_dataset
 from vade_check.metrics import strong_mcc, weak_mcc
-from vade_check.study import PAPER, format_table, run_stability
+from vade_check.study import PAPER, StabilityResult, format_table, run_stability
 from vade_check.training import TrainConfig
 
 TINY = dict(encoder_hidden=(8, 16, 8), decoder_hidden=(8, 16, 16), batch_size=50,
@@ -36,13 +40,17 @@ def test_pairs_are_the_ordered_pairs_and_recomputable(study):
         zi, zj = study.latents[p["i"]], study.latents[p["j"]]
         assert p["strong_mcc"] == strong_mcc(zi, zj)
         assert p["weak_mcc"] == weak_mcc(zi, zj)
+        pi, pj = study.priors[p["i"]], study.priors[p["j"]]
+        assert p["e1_mcc"] == e1_mcc(zi, pi, zj, pj).value
+        # VaDE's priors are diagonal: the E.1 map only permutes and scales coordinates.
+        assert p["e1_mcc"] == pytest.approx(p["strong_mcc"], abs=1e-12)
         d = dist_aff_l2(study.priors[p["i"]], study.priors[p["j"]])
         assert p["dist_aff_l2"] == d.paper and p["dist_aff_l2_refined"] == d.refined
         assert p["dist_aff_l2_refined"] <= p["dist_aff_l2"]
 
 
 def test_summary_is_the_mean_and_std_of_the_pairs(study):
-    for key in ("strong_mcc", "weak_mcc", "dist_aff_l2", "dist_aff_l2_refined"):
+    for key in ("strong_mcc", "weak_mcc", "e1_mcc", "dist_aff_l2", "dist_aff_l2_refined"):
         values = [p[key] for p in study.pairs]
         s = study.summary["pairs"][key]
         assert s["n"] == 6
@@ -51,6 +59,7 @@ def test_summary_is_the_mean_and_std_of_the_pairs(study):
     for rec in study.runs:
         assert rec["seed"] == 4 + rec["run"]
         assert 0.0 <= rec["truth"]["strong_mcc"] <= 1.0
+        assert rec["e1_note"] is None
 
 
 def test_runs_with_the_same_seed_reproduce(data, study):
@@ -79,12 +88,15 @@ def test_json_is_serialisable_and_has_the_documented_keys(study):
     payload = json.loads(json.dumps(study.to_dict()))
     assert {"dataset", "runs", "pairs", "summary"} <= set(payload)
     assert payload["dataset"] == "pinwheel"
-    assert {"strong_mcc", "weak_mcc", "dist_aff_l2"} <= set(payload["pairs"][0])
+    assert {"strong_mcc", "weak_mcc", "e1_mcc", "dist_aff_l2"} <= set(payload["pairs"][0])
 
 
 def test_table_shows_ours_and_the_papers(study):
     text = format_table(study)
     assert "pinwheel" in text and "paper (VaDE)" in text
+    assert text.splitlines()[0].split()[-2:] == ["E.1", "MCC"]
+    assert text.splitlines()[2].endswith(" " + stability._fmt(study.summary["pairs"]["e1_mcc"]))
+    assert text.splitlines()[3].endswith(" -")  # the paper has no E.1 MCC
     mean = study.summary["pairs"]["dist_aff_l2"]["mean"]
     assert f"{mean:.3f}" in text
     assert f"{PAPER['pinwheel']['dist_aff_l2'][0]:g}" in text
@@ -99,6 +111,33 @@ def test_table_notes_name_the_data_set_and_model(study):
     assert len(note) == 2
     assert note[0].endswith(f"decoders (F4): {d['holds']} hold, {d['fails']} fail, "
                             f"{d['undecided']} undecided")
+
+
+def test_a_prior_without_e1_coordinates_gives_nan_and_a_note():
+    """Runs whose prior has no pair of distinct ratios: their pairs get NaN, the summary is
+    over the other pairs, and the table says why (no training: latents and priors given)."""
+    rng = np.random.default_rng(0)
+    good = GaussianMixture([0.5, 0.5], [[0.0, 0.0], [2.0, 1.0]],
+                           [np.diag([1.0, 2.0]), np.diag([3.0, 1.0])])
+    scalar = GaussianMixture([0.5, 0.5], [[0.0, 0.0], [2.0, 1.0]], [np.eye(2), 3 * np.eye(2)])
+    latents = [rng.normal(size=(40, 2)) for _ in range(3)]
+    pairs, notes = stability._compare_pairs(latents, [good, scalar, good], False)
+    assert notes[0] is None and notes[2] is None
+    assert notes[1].startswith("prior: expected a pair of components whose generalised")
+    for p in pairs:
+        assert math.isnan(p["e1_mcc"]) == (1 in (p["i"], p["j"]))
+    summary = stability._pair_summary(pairs, False)
+    finite = [p["e1_mcc"] for p in pairs if (p["i"], p["j"]) in ((0, 2), (2, 0))]
+    assert summary["e1_mcc"]["n"] == 2
+    assert summary["e1_mcc"]["mean"] == pytest.approx(np.mean(finite), rel=1e-12)
+    runs = [{"run": r, "e1_note": n} for r, n in enumerate(notes)]
+    truth = {"strong_mcc": {"mean": 1.0, "std": 0.0, "n": 3},
+             "weak_mcc": {"mean": 1.0, "std": 0.0, "n": 3}}
+    res = StabilityResult("pinwheel", "vade", runs, pairs, {"pairs": summary, "truth": truth})
+    assert "; E.1 MCC over 2 of 6 pairs (no E.1 coordinates for run 2: prior: expected a " \
+           "pair" in format_table(res)
+    none = stability._pair_summary([{**p, "e1_mcc": math.nan} for p in pairs], False)
+    assert none["e1_mcc"]["n"] == 0 and math.isnan(none["e1_mcc"]["mean"])
 
 
 def test_vae_baseline_compares_fitted_mixtures(data):
@@ -165,7 +204,7 @@ def test_many_components_skip_the_distance_but_not_the_mccs():
     assert data.n_clusters == 10
     res = run_stability(data, runs=2, seed=0, config=TrainConfig(**{**TINY, "epochs": 1}))
     assert all(p["dist_aff_l2"] is None and 0 <= p["weak_mcc"] <= 1 for p in res.pairs)
-    assert set(res.summary["pairs"]) == {"strong_mcc", "weak_mcc"}
+    assert set(res.summary["pairs"]) == {"strong_mcc", "weak_mcc", "e1_mcc"}
     assert res.dist_aff_source.startswith("not computed: J = 10 > 8")
     row = format_table(res).splitlines()[2]
     assert row.split()[3:5] == ["-", "-"]

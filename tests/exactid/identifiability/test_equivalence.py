@@ -594,6 +594,8 @@ def test_random_output_shift_is_not_equivalent(model, delta):
 
 P2D = GaussianMixture([1.0], [[0.0, 0.0]], [np.eye(2)])
 NET2D = ReluNet([np.ones((2, 2)), np.ones((1, 2))], [np.zeros(2), np.zeros(1)])
+P4D = GaussianMixture([1.0], [np.zeros(4)], [np.eye(4)])
+M4D = LatentModel(P4D, ReluNet([np.eye(4)], [np.zeros(4)]), 0.1)
 AFFINE = ReluNet([[[1.0]]], [[0.0]])
 
 
@@ -663,9 +665,9 @@ def test_validation_errors(call, match):
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: affine_maps(P2D, P2D), r"prior_a: .* m = 1 only, found m = 2"),
-        (lambda: affine_maps(P0, P2D), r"prior_b: .* m = 1 only, found m = 2"),
+        (lambda: affine_maps(P4D, P4D), r"m <= 3"),
         (lambda: decoders_match(NET2D, F0, 1.0, 0.0), r"f: .* input dimension 1 only, found 2"),
+        (lambda: models_equivalent(M4D, M4D), r"m in \{1, 2\} is supported"),
         (lambda: models_equivalent(LatentModel(P2D, NET2D, 0.1), M0), r"prior_a: .* m = 2"),
         (lambda: same_distribution(M0, LatentModel(P0, F0, 0.0)),
          r"model_b: same_distribution needs noise_std > 0, found 0"),
@@ -835,3 +837,36 @@ def test_equivalence_results_are_immutable():
     res = models_equivalent(M0, M0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.full = False
+
+
+# -- m = 2: prior maps (prior_maps) and decoders compared on their cells (decoders_2d) --------
+P2 = GaussianMixture([0.375, 0.625], [[-0.5, 0.0], [0.5, 0.5]],
+                     [np.diag([0.25, 1.0]), [[0.5, 0.125], [0.125, 0.25]]])
+F2D = ReluNet([[[1.0, 0.5], [-0.5, 1.0], [0.25, -1.0]], [[1.0, -0.5, 0.5], [0.5, 1.0, -1.0]]],
+              [[0.0, 0.25, -0.5], [0.0, 0.5]], 0.25)
+M2 = LatentModel(P2, F2D, 0.3)
+
+
+@pytest.mark.parametrize("matrix, shift", [
+    ([[2.0, 0.0], [0.0, -0.5]], [1.0, 0.25]),     # dyadic: exact
+    ([[0.6, -0.8], [0.8, 0.6]], [0.0, 0.0]),       # rotation, rounded weights
+    ([[1.0, 0.5], [0.0, 1.0]], [-1.0, 0.0]),       # shear
+])
+def test_models_equivalent_2d_recognises_remark_37(matrix, shift):
+    other = affine_reparametrize(M2, np.array(matrix), np.array(shift))
+    result = models_equivalent(M2, other)
+    assert result.priors and result.full
+    np.testing.assert_allclose(result.map.matrix, matrix, atol=1e-9)
+    np.testing.assert_allclose(result.map.shift, shift, atol=1e-9)
+
+
+def test_models_equivalent_2d_separates_decoder_and_noise():
+    w = [w.copy() for w in F2D.weights]
+    w[1][0, 2] += 2.0**-20  # one output weight, changed far below sampling resolution
+    changed = LatentModel(P2, ReluNet(w, F2D.biases, 0.25), 0.3)
+    result = models_equivalent(M2, changed)
+    assert result.priors and not result.full and result.map is None
+    noisier = models_equivalent(M2, LatentModel(P2, F2D, 0.31))
+    assert noisier.priors and not noisier.full and noisier.map is not None
+    other_prior = GaussianMixture([0.5, 0.5], P2.means, P2.covs)
+    assert not models_equivalent(M2, LatentModel(other_prior, F2D, 0.3)).priors
