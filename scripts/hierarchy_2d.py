@@ -15,7 +15,6 @@ Usage: python scripts/hierarchy_2d.py [--quick] [--models N] [--axes K] [--out-d
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from exactid.divergence.cubature_2d import xrule_2d
+from exactid.files import atomic_write, to_json
 from exactid.search import hierarchy
 from exactid.search.family_2d import model_parameters
 from exactid.search.hierarchy_cases import STEPS
@@ -55,8 +55,8 @@ def run(out: Path, *, quick: bool = False, models: int | None = None,
         records.append(hierarchy.hierarchy_record(case))
         print(f"  {case.name}: {len(records[-1]['minimizers'])} minimizers, "
               f"{records[-1]['elapsed']:.1f} s", file=sys.stderr)
-    (out / RESULTS).write_text(json.dumps({"quick": quick, "records": records}, indent=1,
-                                          default=str))
+    atomic_write(out / RESULTS, to_json({"quick": quick, "records": records}, indent=1),
+                 "--out-dir")
     from exactid.plotting import plot_hierarchy_slices  # matplotlib: only for the figure
 
     shown = [c for c in cases if not c.name.startswith("seed-")] + \
