@@ -222,6 +222,9 @@ def hierarchy_record(case: Case2D, *, tol: float = DEFAULT_TOL, progress=None) -
     truth_class = classify_model(case.truth)
     rule = xrule_2d(case.truth, tol=RULE_TOL)
     entries = search_case(case, search_rule(rule), progress=progress)
+    if not entries:
+        raise ValueError(f"axes: no point of the grid of {case.name!r} is a valid model "
+                         "(every covariance or weight left its domain)")
     best = entries[0]["objective"]
     minimizers, classes = [], {}
     for entry in entries:

@@ -87,3 +87,10 @@ def test_table_prints_every_record(constructed):
     table = hierarchy.format_table(list(constructed.values()))
     assert "rotated-P2" in table and "fold" in table and "CONTRADICTION" not in table
     assert "nothing (not F2)" in table
+
+
+def test_a_grid_without_valid_points_is_refused():
+    case = constructed_cases(quick=True)[1]
+    bad = type(case)("bad", case.truth, (("var1[0]", (-1.0, -2.0)),), "no valid point")
+    with pytest.raises(ValueError, match="no point of the grid of 'bad' is a valid model"):
+        hierarchy.hierarchy_record(bad, progress=False)
