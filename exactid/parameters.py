@@ -44,6 +44,7 @@ __all__ = [
     "set_parameters",
     "canonical_name",
     "parameter_label",
+    "reweight",
 ]
 
 #: Error messages list every valid name when there are at most this many.
@@ -387,7 +388,7 @@ def set_parameters(model: LatentModel, values: Mapping[str, float]) -> LatentMod
         else:
             layer_b[key[1]][key[2]] = v
     if fixed_weights:
-        weights = _reweight(weights, fixed_weights)
+        weights = reweight(weights, fixed_weights)
     if not (
         np.array_equal(weights, prior.weights)
         and np.array_equal(means, prior.means[:, 0])
@@ -402,8 +403,10 @@ def set_parameters(model: LatentModel, values: Mapping[str, float]) -> LatentMod
     return LatentModel(prior, net, sigma)
 
 
-def _reweight(weights: np.ndarray, fixed: dict[int, tuple[str, float]]) -> np.ndarray:
-    """Set the weights in ``fixed`` (index -> (name, value)) and rescale the others."""
+def reweight(weights: np.ndarray, fixed: dict[int, tuple[str, float]]) -> np.ndarray:
+    """Set the weights in ``fixed`` (index -> (name, value)) and rescale the others
+    proportionally so that the weights sum to 1 (also for the 2-D grids of
+    :mod:`exactid.search.family_2d`); ValueError naming the weights when impossible."""
     if all(weights[j] == v for j, (_, v) in fixed.items()):
         return weights  # unchanged: keep the stored weights bit for bit
     names = " + ".join(name for name, _ in fixed.values())

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..identifiability import affine_reparametrize
 from ..models import GaussianMixture, LatentModel, ReluNet
+from ..parameters import reweight
 from ..validation import check_instance
 
 __all__ = ["model_parameters", "apply_point", "Grid2D", "MAX_GRID_POINTS", "MOVES"]
@@ -137,7 +138,10 @@ def _set_scalars(model: LatentModel, keys: list[tuple], values) -> LatentModel:
     for key, value in zip(keys, values):
         kind = key[0]
         if kind == "lambda":
-            fixed[key[1] - 1] = value
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"lambda{key[1]}: expected a mixture weight in [0, 1], found "
+                                 f"{value!r}")
+            fixed[key[1] - 1] = (f"lambda{key[1]}", value)
         elif kind == "mu":
             means[key[1] - 1, key[2]] = value
         elif kind == "var":
@@ -149,28 +153,10 @@ def _set_scalars(model: LatentModel, keys: list[tuple], values) -> LatentModel:
         else:
             layers_b[key[1] - 1][key[2]] = value
     if fixed:
-        weights = _reweight(weights, fixed)
+        weights = reweight(weights, fixed)
     new_prior = GaussianMixture(weights, means, covs)
     new_net = ReluNet(layers_w, layers_b, net.negative_slope)
     return LatentModel(new_prior, new_net, model.noise_std)
-
-
-def _reweight(weights: np.ndarray, fixed: dict[int, float]) -> np.ndarray:
-    """Set the given weights and rescale the others proportionally to keep the sum 1."""
-    total_fixed = sum(fixed.values())
-    if any(not 0.0 <= v <= 1.0 for v in fixed.values()) or total_fixed > 1.0 + 1e-12:
-        raise ValueError(f"lambda: expected weights in [0, 1] summing to at most 1, found "
-                         f"{sorted(fixed.values())}")
-    free = [j for j in range(weights.size) if j not in fixed]
-    rest = weights[free].sum()
-    out = weights.copy()
-    for j, v in fixed.items():
-        out[j] = v
-    if free:
-        if rest <= 0:
-            raise ValueError("lambda: the other weights are all zero; nothing to rescale")
-        out[free] = weights[free] * ((1.0 - total_fixed) / rest)
-    return out
 
 
 def _rotation(degrees: float) -> np.ndarray:

@@ -70,7 +70,7 @@ def test_quarter_turns_are_exact_signed_permutations():
     ({"nu1": 1.0}, "expected lambda"),
     ({"var1[0]": -1.0}, "positive definite"),
     ({"cov1": 2.0}, "positive definite"),
-    ({"lambda1": 1.5}, "weights in"),
+    ({"lambda1": 1.5}, "lambda1: expected a mixture weight in"),
     ({"scale1": 0.0}, "nonzero"),
 ])
 def test_bad_points_name_the_problem(point, match):
