@@ -7,7 +7,7 @@ covariances, a pair of components with distinct variance ratios),
 :math:`z \mapsto A'^{-1}(z - c)` undoes A up to a permutation Q, a diagonal scaling D (signs
 included) and a shift.  The strong MCC (:func:`vade_check.metrics.strong_mcc`: Hungarian
 matching of coordinates, absolute correlations, out of sample) is invariant under exactly
-those, so after this map it compares what Theorem E.2 says is identifiable.
+those, so after this map it compares what Theorem E.1 says is identifiable.
 
 This sits next to the two other alignments of the stability table: the *weak MCC* aligns the
 latents by CCA (fitted on the samples), *dist_Aff,L2* aligns the priors by the paper's mean
