@@ -1,6 +1,6 @@
 r"""Every invertible affine :math:`h(z) = Az + b` with :math:`h_\# P = P'` between two
 Gaussian-mixture priors on :math:`\mathbb R^m`, ``m <= 3``, and the most specific kind among
-them (the rows of Table 1 of paper 003: Theorems 3.3(a) and E.1 identify P(Z) up to such maps).
+them (the rows of Table 1 of paper 003: Theorems 3.2(a) and E.1 identify P(Z) up to such maps).
 
 How: canonical forms (zero weights dropped, equal components merged), then every one-to-one
 matching of components with equal weights.  Whitening by the Cholesky factors of an anchor
