@@ -9,7 +9,9 @@ flow (see ARCHITECTURE.md):
 * :mod:`exactid.divergence` -- NLL, cross-entropy, KL by quadrature over x; GMM L2 algebra;
 * :mod:`exactid.identifiability` -- symmetries, equivalence, equality of laws, injectivity;
 * :mod:`exactid.search` -- likelihood surfaces, the exhaustive search, the J.3.1 study;
-* :mod:`exactid.counterexamples` -- the paper's constructions, verified;
+* :mod:`exactid.counterexamples` -- the paper's constructions, verified, and two errata;
+* :mod:`exactid.strategies` (needs hypothesis) and :mod:`exactid.testing` -- strategies and
+  assertions for property tests of identifiability claims (imported on request only);
 * :mod:`exactid.io`, :mod:`exactid.parameters`, :mod:`exactid.plotting`,
   :mod:`exactid.reference`, :mod:`exactid.cli`.
 

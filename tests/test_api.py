@@ -158,3 +158,32 @@ def test_moved_metric_names_still_resolve_with_a_warning(name):
     with pytest.warns(DeprecationWarning, match=f"vade_check.metrics.{name} moved"):
         assert getattr(metrics, name) is getattr(home, name)
 
+
+
+STRATEGIES_PUBLIC = {
+    "gaussian_mixtures", "relu_nets", "injective_nets", "observably_but_not_injective_nets",
+    "weakly_but_not_observably_injective_nets", "non_weakly_injective_nets", "latent_models",
+    "affine_maps", "simple_fractions", "positive_fractions", "nonzero_fractions",
+    "ACTIVATIONS", "LEAKY_SLOPES", "MAX_CONDITION",
+}
+TESTING_PUBLIC = {
+    "CheckResult", "assert_same_law", "assert_different_law", "assert_equivalent",
+    "assert_prior_equivalent", "assert_injectivity", "assert_unique_global_minimizer",
+    "default_family", "settings_profile",
+}
+
+
+@pytest.mark.parametrize("module, public", [("exactid.strategies", STRATEGIES_PUBLIC),
+                                            ("exactid.testing", TESTING_PUBLIC)])
+def test_strategies_and_testing_apis_are_locked(module, public):
+    mod = importlib.import_module(module)
+    assert set(mod.__all__) == public
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None, name
+
+
+def test_exactid_and_its_assertions_do_not_import_hypothesis():
+    code = ("import sys, exactid, exactid.testing; "
+            "print('hypothesis' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]

@@ -5,7 +5,9 @@ the paper says coincide) are :mod:`~exactid.counterexamples.constructions`; :fun
 (:mod:`~exactid.counterexamples.verify`) checks each claim numerically with the engine
 (:mod:`~exactid.counterexamples.numeric`), exactly, and symbolically with sympy
 (:mod:`~exactid.counterexamples.symbolic`), and :func:`format_table` prints the table of
-``exactid counterexamples``.
+``exactid counterexamples``; :func:`verify_errata` (:mod:`~exactid.counterexamples.errata`)
+verifies the claims printed in the paper that fail (Corollary H.2, Remarks D.1 and 3.5), each
+on a counterexample, and :func:`format_errata` prints them after the table.
 """
 
 from .constructions import (
@@ -25,6 +27,16 @@ from .constructions import (
     remark_3_6,
     remark_3_7,
     zero_net,
+)
+from .errata import (
+    Erratum,
+    Evidence,
+    corollary_h2_fold,
+    format_errata,
+    remark_d1_crossing,
+    verify_corollary_h2,
+    verify_errata,
+    verify_remark_d1,
 )
 from .numeric import NOISE_STD, NUMERIC_TOL
 from .verify import (
@@ -69,4 +81,12 @@ __all__ = [
     "verify_example_5",
     "verify_all",
     "format_table",
+    "Erratum",
+    "Evidence",
+    "corollary_h2_fold",
+    "remark_d1_crossing",
+    "verify_corollary_h2",
+    "verify_remark_d1",
+    "verify_errata",
+    "format_errata",
 ]

@@ -18,6 +18,10 @@ What to use when:
   programs, :mod:`~exactid.identifiability.cells`); both return an :class:`InjectivityReport`
   (:mod:`~exactid.identifiability.verdicts`); the Appendix H conditions are
   :mod:`~exactid.identifiability.appendix_h`;
+* the exact preimages of a point under a network ``R -> R^n`` -- :func:`preimages_1d`; every
+  point of its image with two or more preimages (crossings, overlaps, flat values) --
+  :func:`multiple_points_1d`, and from them (F3) exactly for any n --
+  :func:`observably_injective_1d` (:mod:`~exactid.identifiability.preimages`);
 * is a prior (P2) (diagonal covariances, a pair of components with distinct variance
   ratios)? -- :func:`check_p2` (exact, rational, or within a tolerance,
   :mod:`~exactid.identifiability.p2`);
@@ -45,6 +49,14 @@ from .laws import (
 )
 from .line import injectivity_1d
 from .p2 import P2Report, check_p2
+from .preimages import (
+    MultiplePoints,
+    Overlap,
+    Preimages,
+    multiple_points_1d,
+    observably_injective_1d,
+    preimages_1d,
+)
 from .prior_maps import AffineMap, PriorMaps, classify_affine, prior_maps
 from .symmetries import (
     affine_reparametrize,
@@ -86,4 +98,10 @@ __all__ = [
     "classify_affine",
     "DecoderComparison",
     "decoders_match_2d",
+    "Preimages",
+    "Overlap",
+    "MultiplePoints",
+    "preimages_1d",
+    "multiple_points_1d",
+    "observably_injective_1d",
 ]

@@ -9,8 +9,7 @@ import pytest
 
 from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf, save_model
 from exactid.cli import main
-
-from ..strategies import absval_net
+from exactid.counterexamples import absval_net
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ def test_cli_table(capsys):
 
 def test_cli_json_without_symbolic(capsys):
     assert main(["counterexamples", "--json", "--no-symbolic"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["constructions"]
     assert [d["name"] for d in data] == NAMES
     fields = {f.name for f in dataclasses.fields(ce.Row)}
     for d in data:
