@@ -47,7 +47,7 @@ def _well_conditioned(prior: GaussianMixture, max_condition: float) -> bool:
 
 
 def gaussian_mixtures(dim: int = 1, components=(1, 5), *, diagonal: bool | None = None,
-                      p2: bool | None = None, means=None, variances=None,
+                      p2: bool | None = None, means=None, variances=None, weights=None,
                       max_condition: float = MAX_CONDITION) -> st.SearchStrategy:
     """Gaussian mixtures in ``R^dim`` (:class:`exactid.GaussianMixture`).
 
@@ -67,13 +67,16 @@ def gaussian_mixtures(dim: int = 1, components=(1, 5), *, diagonal: bool | None 
     variances : SearchStrategy of float, optional
         Each variance (the diagonal of ``diag(v)``), > 0 (default fractions in
         ``[1/4, 4]``).
+    weights : SearchStrategy of float, optional
+        Each unnormalised weight, > 0 (default integers 1..4); the weights are these divided
+        by their sum.
     max_condition : float
         Bound on the condition number of every covariance.
 
     Returns
     -------
     SearchStrategy of GaussianMixture
-        Weights ``k_j / sum(k)``, ``k_j`` in 1..4 (positive), finite bounded parameters.
+        Positive weights, finite bounded parameters.
     """
     m = dimension(dim, "dim")
     lo, hi = int_range(components, "components")
@@ -94,11 +97,12 @@ def gaussian_mixtures(dim: int = 1, components=(1, 5), *, diagonal: bool | None 
     diag = (p2 is True) if diagonal is None else bool(diagonal)
     mean = simple_fractions(3.0, (1, 2)) if means is None else means
     var = positive_fractions(4.0) if variances is None else variances
+    raw = st.integers(1, 4) if weights is None else weights
 
     @st.composite
     def mixtures(draw):
         n = draw(st.integers(lo, hi))
-        counts = np.array([draw(st.integers(1, 4)) for _ in range(n)], dtype=float)
+        counts = np.array([draw(raw) for _ in range(n)], dtype=float)
         mus = np.array([[draw(mean) for _ in range(m)] for _ in range(n)], dtype=float)
         if p2 is False and m > 1 and (diag or draw(st.booleans())):
             # Proportional diagonal covariances: every pair of components has equal ratios.

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import GaussianMixture, LatentModel, ReluNet
-from exactid.counterexamples import absval_net
 from exactid.parameters import (
     canonical_name,
     get_parameter,
@@ -23,12 +22,8 @@ from exactid.parameters import (
     set_parameter,
     set_parameters,
 )
-from exactid.strategies import latent_models, relu_nets
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
-
-finite = dict(allow_nan=False, allow_infinity=False)
+from .float_models import absval_net, finite, models_1d
 
 EPS = np.finfo(float).eps
 
@@ -131,7 +126,7 @@ def test_set_changes_exactly_one_entry(name):
     assert changed.net.negative_slope == model.net.negative_slope
 
 
-@given(latent_models(1, nets=NETS), st.data())
+@given(models_1d(), st.data())
 def test_round_trip_and_identity_on_random_models(model, data):
     name = data.draw(st.sampled_from(parameter_names(model)))
     current = get_parameter(model, name)

@@ -9,7 +9,8 @@ import pytest
 
 from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf, save_model
 from exactid.cli import main
-from exactid.counterexamples import absval_net
+
+from ..float_models import absval_net
 
 
 @pytest.fixture

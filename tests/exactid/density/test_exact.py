@@ -22,17 +22,11 @@ from exactid import (
     log_pdf_numpy,
     pdf,
 )
-from exactid.counterexamples import absval_net
 from exactid.identifiability import affine_maps
-from exactid.strategies import latent_models, nonzero_fractions, relu_nets
 from tests.budget import examples
 
+from ..float_models import absval_net, models_1d
 from ..reference import mp_log_pdf_closed_form, mp_log_pdf_quadrature
-
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
-NETS_NONZERO = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either",
-                         entries=nonzero_fractions())
 
 ABS_TOL = 1e-12
 REL_TOL_FAR = 1e-13
@@ -59,7 +53,7 @@ def test_points(model, seed=0, n=6):
 test_points.__test__ = False  # a helper, not a test
 
 
-@given(latent_models(1, nets=NETS))
+@given(models_1d())
 def test_density_against_mpmath_hypothesis(model):
     x = test_points(model)
     assert_log_density_close(log_pdf(model, x), mp_log_pdf_closed_form(model, x))
@@ -115,7 +109,7 @@ def test_closed_form_against_direct_quadrature(name):
         assert abs(log_pdf(model, [xi])[0] - mp_log_pdf_quadrature(model, xi)) <= 1e-12
 
 
-@given(latent_models(1, nets=NETS, noise=st.floats(0.1, 2.0)))
+@given(models_1d(min_noise=0.1))
 @settings(max_examples=examples(15))
 def test_normalisation_smooth(model):
     """integral of p over R = 1 (fixed composite Gauss-Legendre over a window holding all but
@@ -138,7 +132,7 @@ def test_normalisation_smooth(model):
     assert abs(total - 1.0) < 1e-10
 
 
-@given(latent_models(1, nets=NETS_NONZERO, noise=st.just(0.0)))
+@given(models_1d(min_noise=0.0, max_noise=0.0, min_abs=0.1))
 @settings(max_examples=examples(15))
 def test_normalisation_pushforward_with_atoms(model):
     """sigma = 0: integral of pdf (continuous part) + sum of atom masses = 1."""
@@ -164,7 +158,7 @@ def test_normalisation_pushforward_with_atoms(model):
     assert abs(total - 1.0) < 1e-9
 
 
-@given(latent_models(1, nets=NETS_NONZERO, noise=st.just(0.0)))
+@given(models_1d(min_noise=0.0, max_noise=0.0, min_abs=0.1))
 @settings(max_examples=examples(25))
 def test_pushforward_density_sums_preimages(model):
     """sigma = 0 continuous part = sum over non-flat pieces of p_Z(preimage) / |slope|."""
@@ -237,7 +231,7 @@ def test_remark_36_identical_densities(var, sigma):
 
 
 @given(
-    model=latent_models(1, nets=NETS),
+    model=models_1d(),
     alpha=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
     beta=st.floats(-3, 3),
 )
@@ -264,7 +258,7 @@ def test_remark_37_affine_reparametrisation(model, alpha, beta):
 # -- paths and shapes ----------------------------------------------------------------------
 
 
-@given(latent_models(1, nets=NETS, noise=st.floats(0.1, 2.0)))
+@given(models_1d(min_noise=0.1))
 @settings(max_examples=examples(20))
 def test_numpy_reference_path_agrees(model):
     """The plain NumPy/SciPy path (no numba) agrees with the engine."""
@@ -320,7 +314,6 @@ def test_parallel_kernel_is_parallel_after_serial_one_was_cached(tmp_path):
     code = """
 import sys, numpy as np, numba
 from exactid import GaussianMixture, LatentModel, ReluNet, log_pdf
-
 m = LatentModel(GaussianMixture([1.0], [0.0], [1.0]),
                 ReluNet([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]]), 0.3)
 log_pdf(m, np.linspace(-3, 3, int(sys.argv[1])))

@@ -8,21 +8,17 @@ models, at sample points and in the tails, meets the README's bound against that
 from __future__ import annotations
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from exactid import pieces_1d
 from exactid.density import log_pdf
-from exactid.strategies import latent_models, relu_nets
 from tests.budget import examples
 
+from ..float_models import models_1d, nets_1d
 from ..independent import log_pdf_independent, sweep_pieces
 from .test_exact import assert_log_density_close, test_points
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
 
-
-@given(NETS)
+@given(nets_1d())
 @settings(max_examples=examples(40))
 def test_sweep_pieces_agree_with_the_layerwise_exact_pieces(net):
     swept = sweep_pieces(net)
@@ -32,7 +28,7 @@ def test_sweep_pieces_agree_with_the_layerwise_exact_pieces(net):
     assert [B for _, _, _, B in swept] == list(exact.intercepts[:, 0])
 
 
-@given(latent_models(1, nets=NETS, noise=st.floats(1e-4, 2.0)))
+@given(models_1d(min_noise=1e-4))
 @settings(max_examples=examples(25))
 def test_density_against_the_independent_reference(model):
     x = test_points(model)

@@ -37,15 +37,7 @@ from tests.budget import examples, thorough
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 import density_2d  # noqa: E402  (the normalisation box and the layer-by-layer inverse)
 
-from exactid.strategies import gaussian_mixtures, latent_models, relu_nets  # noqa: E402
-
-
-def models_2d(max_components=4, max_hidden_layers=3, max_width=8):
-    """Models with a 2-D latent and 2 or 3 outputs (public strategies, simple fractions)."""
-    nets = [relu_nets(2, n, depth=(1, max_hidden_layers), width=(1, max_width),
-                      activation="either") for n in (2, 3)]
-    return latent_models(2, priors=gaussian_mixtures(2, (1, max_components)),
-                         nets=st.one_of(*nets))
+from ..float_models import models_2d  # noqa: E402
 
 ABS_TOL = 1e-11
 REL_TOL_FAR = 1e-8

@@ -28,13 +28,10 @@ from exactid import (
     log_pdf,
     sample_nll,
 )
-from exactid.counterexamples import absval_net
 from exactid.divergence import Integral, integrate_1d, quadrature
-from exactid.strategies import latent_models, relu_nets
 from tests.budget import examples
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
+from ..float_models import absval_net, models_1d
 
 EPS = np.finfo(float).eps
 
@@ -203,7 +200,7 @@ def test_remark_36_kl_vanishes_both_ways(var):
 #: Random pairs from the general strategy (noise >= 0.05, up to three hidden layers); wide p
 #: against narrow q gives KL ~ 1e4 and more, which test_kl_large_value_refinement_terminates
 #: covers on its own.
-pair_models = latent_models(1, nets=NETS)
+pair_models = models_1d()
 
 
 #: The documented accuracy of log_pdf (exactid.density: |error| <= 1e-12 where log p > -700).

@@ -17,7 +17,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from exactid import GaussianMixture, LatentModel, ReluNet, identifiability, pieces_1d
-from exactid.counterexamples import absval_net
 from exactid.identifiability import (
     DistributionCheck,
     Equivalence,
@@ -31,12 +30,9 @@ from exactid.identifiability import (
     rescale_hidden_unit,
     same_distribution,
 )
-from exactid.strategies import gaussian_mixtures, latent_models, relu_nets
 from tests.budget import examples
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
-NETS_D2_W4 = relu_nets(1, 1, depth=(1, 2), width=(1, 4), activation="either")
+from ..float_models import absval_net, models_1d, priors_1d
 
 SIGMA = 0.3
 
@@ -193,13 +189,13 @@ def test_inactive_unit_in_leaky_net_is_not_free():
 # -- every symmetry, on random models ------------------------------------------------------------
 
 
-@given(model=latent_models(1, nets=NETS), data=st.data())
+@given(model=models_1d(), data=st.data())
 def test_random_permuted_components(model, data):
     perm = data.draw(st.permutations(range(model.prior.n_components)))
     assert_equivalent(model, with_prior(model, permute_components(model.prior, perm)), (1, 0))
 
 
-@given(model=latent_models(1, nets=NETS), data=st.data())
+@given(model=models_1d(), data=st.data())
 def test_random_permuted_hidden_units(model, data):
     layer = hidden_layer(data.draw, model.net)
     perm = data.draw(st.permutations(range(model.net.weights[layer].shape[0])))
@@ -207,7 +203,7 @@ def test_random_permuted_hidden_units(model, data):
     assert_equivalent(model, other, (1, 0))
 
 
-@given(model=latent_models(1, nets=NETS), t=st.floats(0.05, 20.0), data=st.data())
+@given(model=models_1d(), t=st.floats(0.05, 20.0), data=st.data())
 def test_random_rescaled_hidden_unit(model, t, data):
     layer = hidden_layer(data.draw, model.net)
     unit = data.draw(st.integers(0, model.net.weights[layer].shape[0] - 1))
@@ -217,7 +213,7 @@ def test_random_rescaled_hidden_unit(model, t, data):
     assert_equivalent(model, other, (1, 0))
 
 
-@given(model=latent_models(1, nets=NETS), data=st.data())
+@given(model=models_1d(), data=st.data())
 def test_random_vanishing_units(model, data):
     """Three kinds of units that change nothing, in a random hidden layer."""
     net = model.net
@@ -234,8 +230,7 @@ def test_random_vanishing_units(model, data):
         assert_equivalent(model, with_net(model, inactive), (1, 0))
 
 
-@given(model=latent_models(1, nets=NETS), mean=st.floats(-50, 50), sd=st.floats(0.01, 30),
-       data=st.data())
+@given(model=models_1d(), mean=st.floats(-50, 50), sd=st.floats(0.01, 30), data=st.data())
 def test_random_zero_weight_component(model, mean, sd, data):
     position = data.draw(st.integers(0, model.prior.n_components))
     other = with_prior(model, add_zero_component(model.prior, position, mean, sd**2))
@@ -244,7 +239,7 @@ def test_random_zero_weight_component(model, mean, sd, data):
 
 
 @given(
-    model=latent_models(1, nets=NETS),
+    model=models_1d(),
     scale=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
     shift=st.floats(-3, 3),
 )
@@ -254,7 +249,7 @@ def test_random_affine_reparametrisation(model, scale, shift):
     assert_equivalent(other, model, (1 / scale, -shift / scale))
 
 
-@given(model=latent_models(1, nets=NETS_D2_W4), data=st.data(),
+@given(model=models_1d(max_hidden_layers=2, max_width=4), data=st.data(),
        scale=st.one_of(st.floats(-3, -0.3), st.floats(0.3, 3)), shift=st.floats(-2, 2))
 @settings(max_examples=examples(15))
 def test_random_composite_symmetry_same_law(model, data, scale, shift):
@@ -299,7 +294,7 @@ def test_generators_leave_inputs_unchanged_and_compute_by_hand():
         np.testing.assert_array_equal(arr, old)
 
 
-@given(model=latent_models(1, nets=NETS), scale=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
+@given(model=models_1d(), scale=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
        shift=st.floats(-3, 3))
 def test_affine_reparametrize_composes_to_the_same_function(model, scale, shift):
     """f o h^-1 evaluated at h(z) is f(z)."""
@@ -428,7 +423,7 @@ def test_affine_maps_tolerance():
     assert len(affine_maps(tiny, tiny_q, atol=1e-6)) == 1
 
 
-@given(prior=gaussian_mixtures(1, (1, 4)), data=st.data(),
+@given(prior=priors_1d(max_components=4), data=st.data(),
        scale=st.one_of(st.floats(-5, -0.2), st.floats(0.2, 5)), shift=st.floats(-5, 5))
 def test_affine_maps_against_brute_force(prior, data, scale, shift):
     """h#P, permuted: h is found, and the whole list equals the brute-force list."""
@@ -440,12 +435,12 @@ def test_affine_maps_against_brute_force(prior, data, scale, shift):
     assert_brute_force_agrees(prior, prior)
 
 
-@given(p=gaussian_mixtures(1, (1, 3)), q=gaussian_mixtures(1, (1, 3)))
+@given(p=priors_1d(max_components=3), q=priors_1d(max_components=3))
 def test_affine_maps_random_pairs_against_brute_force(p, q):
     assert_brute_force_agrees(p, q)
 
 
-@given(p=gaussian_mixtures(1, (1, 3)), data=st.data())
+@given(p=priors_1d(max_components=3), data=st.data())
 def test_affine_maps_symmetric_prior(p, data):
     """A prior symmetric about c (components mirrored) has the reflection z -> 2c - z."""
     c = data.draw(st.floats(-3, 3))
@@ -512,7 +507,7 @@ def add_kink(net, where, size):
     return ReluNet(ws, bs, negative_slope=net.negative_slope)
 
 
-@given(model=latent_models(1, nets=NETS), scale=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
+@given(model=models_1d(), scale=st.one_of(st.floats(-4, -0.25), st.floats(0.25, 4)),
        shift=st.floats(-3, 3), where=st.floats(-1e4, 1e4), size=st.floats(1e-4, 1.0))
 def test_random_decoders_match_and_a_kink_anywhere_breaks_it(model, scale, shift, where, size):
     f = model.net
@@ -587,7 +582,7 @@ def test_remark_36_same_law_but_not_equivalent(var):
     assert same_distribution(a, b).same
 
 
-@given(model=latent_models(1, nets=NETS), delta=st.sampled_from([-0.1, 0.1]))
+@given(model=models_1d(), delta=st.sampled_from([-0.1, 0.1]))
 def test_random_output_shift_is_not_equivalent(model, delta):
     """f + delta is never f o h^-1 for a self-map h of the prior (h has finite order)."""
     other = with_net(model, bias_changed(model.net, model.net.n_layers - 1, 0, delta))

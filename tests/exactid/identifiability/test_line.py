@@ -23,17 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import ReluNet, pieces_1d
-from exactid.counterexamples import absval_net
 from exactid.identifiability import Injectivity1D, injectivity_1d
-from exactid.strategies import nonzero_fractions, relu_nets
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS_D1_W5 = relu_nets(1, 1, depth=(1, 1), width=(1, 5), activation="either")
-NETS_D1_W5_NONZERO = relu_nets(1, 1, depth=(1, 1), width=(1, 5), activation="either",
-                               entries=nonzero_fractions())
-NETS_D3_W3 = relu_nets(1, 1, depth=(1, 3), width=(1, 3), activation="either")
-NETS_D3_W3_NONZERO = relu_nets(1, 1, depth=(1, 3), width=(1, 3), activation="either",
-                               entries=nonzero_fractions())
+from ..float_models import absval_net, nets_1d
 
 INF = math.inf
 
@@ -384,12 +376,12 @@ def test_deep_dyadic_matches_reference(net):
 
 # Float weights bounded away from 0 (|w| >= 1e-3): breakpoints and image endpoints stay
 # within a few thousand, where every witness is representable in floats.
-@given(NETS_D1_W5_NONZERO)
+@given(nets_1d(max_hidden_layers=1, max_width=5, min_abs=1e-3))
 def test_one_hidden_layer_float_matches_reference(net):
     check_against_reference(net)
 
 
-@given(NETS_D3_W3_NONZERO)
+@given(nets_1d(max_hidden_layers=3, max_width=3, min_abs=1e-3))
 def test_deep_float_matches_reference(net):
     check_against_reference(net)
 
@@ -401,12 +393,12 @@ def verdicts_only(net: ReluNet) -> None:
 # Any float weights, tiny ones included (breakpoints up to ~1e300 and beyond): the verdicts
 # must still be exact.  The float witnesses are not checked here: near-degenerate intervals
 # narrower than a float ulp have no float representation (see the report).
-@given(NETS_D1_W5)
+@given(nets_1d(max_hidden_layers=1, max_width=5))
 def test_one_hidden_layer_any_float_verdicts(net):
     verdicts_only(net)
 
 
-@given(NETS_D3_W3)
+@given(nets_1d(max_hidden_layers=3, max_width=3))
 def test_deep_any_float_verdicts(net):
     verdicts_only(net)
 

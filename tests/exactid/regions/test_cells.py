@@ -25,12 +25,9 @@ from exactid.regions import (
     evaluate_pattern,
     linear_regions,
 )
-from exactid.strategies import nonzero_fractions, relu_nets
 from tests.budget import examples
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS_D2_W4_NONZERO = relu_nets(1, 1, depth=(1, 2), width=(1, 4), activation="either",
-                               entries=nonzero_fractions())
+from ..float_models import nets_1d
 
 #: Examples of the dense-sampling test (the profile's; ~50 ms each on average).
 DENSE_EXAMPLES = settings.default.max_examples
@@ -218,7 +215,7 @@ def region_intervals(res):
     return sorted(out, key=lambda t: t[0])
 
 
-@given(NETS_D2_W4_NONZERO)
+@given(nets_1d(max_hidden_layers=2, max_width=4, min_abs=0.1))
 def test_one_dimensional_regions_match_pieces_1d(net):
     ref = pieces_1d(net, exact=True).as_float()
     breaks = ref.breakpoints

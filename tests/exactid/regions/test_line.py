@@ -18,17 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid import GaussianMixture, LatentModel, Pieces1D, ReluNet, log_pdf, pieces_1d
-from exactid.counterexamples import absval_net
 from exactid.regions import EXACT_MAX_WEIGHTS, density_pieces
-from exactid.strategies import nonzero_fractions, relu_nets
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
-NETS_D1_W12 = relu_nets(1, 1, depth=(1, 1), width=(1, 12), activation="either")
-NETS_NONZERO = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either",
-                         entries=nonzero_fractions())
-
-finite = dict(allow_nan=False, allow_infinity=False)
+from ..float_models import absval_net, finite, nets_1d
 
 #: Float pieces vs the float forward pass, relative to the magnitude bound M(z) (below).
 #: Both sides are short chains of dot products of length <= 7 (width <= 6 plus the bias)
@@ -46,7 +38,7 @@ FLOAT_RTOL = 1e-12
 
 #: Float breakpoints vs exact ones (well-scaled nets): each breakpoint is -b_i / a_i with
 #: a_i, b_i sums of a few products, i.e. a few ulp relative; observed <= 6.4e-16 over 300
-#: derandomized examples of NETS_NONZERO.
+#: derandomized examples of nets_1d(min_abs=0.1).
 BREAK_RTOL = 1e-12
 
 
@@ -105,11 +97,9 @@ def probe_points(net: ReluNet, breakpoints) -> np.ndarray:
 
 
 @st.composite
-def multi_output_nets(draw, min_abs=0.0, max_hidden_layers=3, max_width=6):
-    """Public-strategy nets R -> R with the last layer replaced by one with 2-4 outputs
-    (entries of |v| >= min_abs > 0 are nonzero fractions, |v| >= 1/4)."""
-    net = draw(relu_nets(1, 1, depth=(1, max_hidden_layers), width=(1, max_width),
-                         activation="either", entries=nonzero_fractions() if min_abs else None))
+def multi_output_nets(draw, min_abs=0.0, **net_kwargs):
+    """nets_1d with the last layer replaced by one with 2-4 outputs."""
+    net = draw(nets_1d(min_abs=min_abs, **net_kwargs))
     n_out = draw(st.integers(2, 4))
     width = net.weights[-1].shape[1]
     value = st.floats(-2.5, 2.5, **finite).filter(lambda v: abs(v) >= min_abs)
@@ -122,7 +112,7 @@ def multi_output_nets(draw, min_abs=0.0, max_hidden_layers=3, max_width=6):
     )
 
 
-any_nets = st.one_of(NETS, multi_output_nets())
+any_nets = st.one_of(nets_1d(), multi_output_nets())
 
 
 # -- reproduction of the network ---------------------------------------------------------------
@@ -306,7 +296,7 @@ def test_paper_example_5_is_abs_over_2_pointwise():
 # -- counting ----------------------------------------------------------------------------------
 
 
-@given(st.one_of(NETS_D1_W12,
+@given(st.one_of(nets_1d(max_hidden_layers=1, max_width=12),
                  multi_output_nets(max_hidden_layers=1, max_width=12)))
 def test_one_hidden_layer_at_most_width_plus_one_pieces(net):
     w = net.weights[0].shape[0]
@@ -375,7 +365,7 @@ def compare_breakpoints(net: ReluNet, fl: Pieces1D, ex: Pieces1D):
     return lonely_exact, lonely_float
 
 
-@given(st.one_of(NETS_NONZERO, multi_output_nets(min_abs=0.1)))
+@given(st.one_of(nets_1d(min_abs=0.1), multi_output_nets(min_abs=0.1)))
 def test_float_breakpoints_match_exact(net):
     """On well-scaled nets every exact breakpoint has a float one within BREAK_RTOL, and
     compare_breakpoints checks that any float breakpoint without an exact partner is a

@@ -20,11 +20,9 @@ from exactid import GaussianMixture, LatentModel, ReluNet, cross_entropy, kl_div
 from exactid.parameters import get_parameter, parameter_names, set_parameter, set_parameters
 from exactid.plotting import plot_nll_slice_2d, plot_nll_slices, save_figure
 from exactid.search.surface import Slice1D, Slice2D, default_range, nll_slice, nll_slice_2d
-from exactid.strategies import latent_models, relu_nets
 from tests.budget import examples
 
-#: Random 1-D nets from the public strategies (ReLU or leaky, simple fractions).
-NETS = relu_nets(1, 1, depth=(1, 3), width=(1, 6), activation="either")
+from ..float_models import models_1d
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -111,7 +109,7 @@ def test_truth_is_the_slice_minimum(truth, name):
 
 
 @settings(max_examples=examples(8))
-@given(latent_models(1, nets=NETS), st.data())
+@given(models_1d(), st.data())
 def test_truth_minimizes_slices_of_random_models(model, data):
     names = [n for n in parameter_names(model)
              if not (n.startswith("lambda") and model.prior.n_components == 1)]
@@ -292,7 +290,7 @@ def test_default_range(truth, name, lo, hi):
     assert get_parameter(truth, name) in grid
 
 
-@given(latent_models(1, nets=NETS), st.data(), st.integers(2, 50))
+@given(models_1d(), st.data(), st.integers(2, 50))
 def test_default_range_contains_current_value(model, data, n):
     names = [k for k in parameter_names(model)
              if not (k.startswith("lambda") and model.prior.n_components == 1)]
