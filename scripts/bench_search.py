@@ -29,7 +29,26 @@ run only:
 The families are the J.3.1 default ``Family()`` (J = 3, 29.3 million points) and its J = 2
 variant (``--quick``: both with 3-value grids for alpha, beta, pi and the means).  For every
 per-point method the largest difference from the adaptive objective on the common sample is
-printed next to its time (a check that the methods compute the same thing, not a test).
+printed next to its time (a check that the methods compute the same thing, not a test), and
+so is that of the search kernel's own objectives for the adaptive sample's points.
+
+**Kernels** -- the search kernels of ``grid_search(..., kernel=...)`` against each other, in
+this run: ``reference`` (the original kernel: per decoder the per-atom tables, then one scalar
+``log`` per node of every point), ``unpruned`` (the new kernel on every node: shared piece
+tables, vectorised ``log``) and ``pruned`` (the default: the new kernel with certified early
+stopping).  On the J.3.1 default family each kernel's work is timed alone (its setup --
+quadrature rule, grid, global threshold, piece cache -- and the sweep over every decoder, as in
+``grid_search`` but without the re-runs, cross-check and classification around it, which are
+the same for every kernel; best of ``--repeats``), then ``grid_search`` is run for its result.
+Printed per kernel: that time, evaluated and full-grid points per second, point-nodes per
+second (evaluated points x nodes, as ``SearchResult.throughput``), the fraction of those
+(point, node) pairs the kernel actually evaluated, the speed-up over ``reference``, and whether
+the minimizers are the same grid points (and the largest difference of their objectives).
+On the H = 3 family (``Family(n_hidden=3)``: 3.7e9 grid points, 21 million after symmetry
+reduction) the pruned search runs in full; the reference kernel, which would take minutes, is
+timed on every ``--h3-reference-every``-th decoder (default 10; 1 = the whole family, then the
+minimizers are compared too) and compared per evaluated point with the pruned kernel on the
+whole family (a sample would charge the pruned kernel almost the whole family's piece cache).
 
 Timings are ratios measured in one run on a possibly noisy, shared machine
 (``time.perf_counter``); the fast search is run ``--repeats`` times (default 1) and the best
@@ -40,6 +59,7 @@ asserted and no result is hard-coded.
 Usage::
 
     PYTHONPATH=. python scripts/bench_search.py [--quick] [--seed 0] [--threads N]
+        [--h3-reference-every 10] [--no-h3]
 """
 
 from __future__ import annotations
@@ -60,7 +80,12 @@ if str(ROOT) not in sys.path:
 from bench_density import fmt_time  # noqa: E402
 
 from exactid import cross_entropy, log_pdf  # noqa: E402
-from exactid.search import Family, grid_search, quadrature_rule  # noqa: E402
+from exactid.search import (  # noqa: E402
+    Family,
+    exhaustive,  # noqa: E402
+    grid_search,
+    quadrature_rule,
+)
 
 
 def fmt_duration(sec: float) -> str:
@@ -80,6 +105,15 @@ def families(quick: bool):
     return [("J.3.1 default, J=3", Family()), ("J.3.1 grids, J=2", Family(n_components=2))]
 
 
+def h3_family(quick: bool):
+    """Three hidden units: the J.3.1 grids (5 values per network parameter), or 3 values."""
+    if quick:
+        return "H=3 (3-value grids)", Family(n_hidden=3, means=(-1.0, 0.0, 1.0),
+                                             alphas=(-1.0, 0.0, 1.0), betas=(-1.0, 0.0, 1.0),
+                                             biases=(-1.0, 0.0, 1.0))
+    return "H=3, J.3.1 grids", Family(n_hidden=3)
+
+
 def warm_up():
     """First use of the search kernels: compile, or load from numba's on-disk cache."""
     from exactid.search import _kernels as kern  # the kernel itself is what is timed
@@ -88,7 +122,8 @@ def warm_up():
                  betas=(1.0,), biases=(0.0,))
     point = fam.random_point(0)
     t0 = time.perf_counter()
-    grid_search(fam, point, crosscheck=1)
+    for kernel in exhaustive.KERNELS:
+        grid_search(fam, point, crosscheck=1, kernel=kernel)
     sec = time.perf_counter() - t0
     # The per-point paths too, so that no timed loop pays a first call.
     x = np.linspace(-1.0, 1.0, 5)
@@ -98,7 +133,7 @@ def warm_up():
     cross_entropy(point.model(), point.model())
     try:
         hits = sum(sum(k.stats.cache_hits.values())
-                   for k in (kern.search_decoders, kern.decoder_pieces1))
+                   for k in (kern.search_decoders_reference, kern.decoder_pieces1))
         source = "loaded from numba's on-disk cache" if hits else "compiled"
     except AttributeError:  # pragma: no cover - older/newer numba without dispatcher stats
         source = "compiled or loaded from cache"
@@ -172,6 +207,11 @@ def bench_family(name, family, args, rng):
     n_sub = len(sub)
     dev_plain = float(np.max(np.abs(np.array(plain[:n_sub]) - adaptive)))
     dev_numba = float(np.max(np.abs(np.array(numba_vals[:n_sub]) - adaptive)))
+    kernel_vals = kernel_objectives(family, truth, sub)
+    dev_kernel = float(np.max(np.abs(kernel_vals[:, 0] - adaptive)))
+    print(f"    the search kernel's own objectives for the n={n_sub} adaptive sample points: "
+          f"max |d obj| vs adaptive {dev_kernel:.1e} (largest error estimate "
+          f"{kernel_vals[:, 1].max():.1e})")
 
     # --- table ------------------------------------------------------------------------------
     rows = [
@@ -192,7 +232,142 @@ def bench_family(name, family, args, rng):
               f"{sec / fast_full:>11.3g}x {fmt_duration(full):>22} {dev_s:>23}")
     return dict(name=name, fast_eval=fast_eval, fast_full=fast_full, plain=plain_time,
                 numba=numba_time, adaptive=adaptive_time, throughput=result.throughput,
-                elapsed=result.elapsed, n_grid=result.n_grid_points)
+                elapsed=result.elapsed, n_grid=result.n_grid_points, truth=truth)
+
+
+def kernel_objectives(family, truth, points):
+    """The objective and error estimate the (unpruned) search kernel computes for each grid
+    point, shape (len(points), 2)."""
+    setup = exhaustive._prepare(family, truth.model(), None, True, "unpruned")
+    n_var = len(family.variances)
+    out = []
+    for p in points:
+        c = family.canonical(p)
+        dec = np.array([c.alpha, c.beta, c.pi])
+        d = int(np.flatnonzero(np.all(setup.decoders == dec, axis=(1, 2)))[0])
+        atoms = [family.means.index(m) * n_var + family.variances.index(v)
+                 for m, v in zip(c.means, c.variances)]
+        k = int(np.flatnonzero(np.all(setup.cfg_atoms == atoms, axis=1)
+                               & np.all(setup.cfg_w == np.array(c.weights), axis=1))[0])
+        cfg = (setup.cfg_atoms[k:k + 1], setup.cfg_w[k:k + 1], setup.cfg_logw[k:k + 1])
+        obj, err = np.full((1, 1), np.inf), np.zeros((1, 1))
+        setup.driver().run(d, d + 1, c.noise_std, cfg, np.inf, False, obj, err,
+                           np.full((1, 1), -1, dtype=np.int64), np.full(1, np.inf))
+        out.append((obj[0, 0], err[0, 0]))
+    return np.array(out)
+
+
+# --- the search kernels against each other ----------------------------------------------------
+KERNEL_ORDER = ("reference", "unpruned", "pruned")
+
+
+def same_minimizers(a, b) -> str:
+    """Whether two searches found the same minimizers, and the largest difference of their
+    objectives (the error estimates do not include the rounding of the sums, a few ulp)."""
+    pa = {c.point: c.objective for c in a.minimizers}
+    pb = {c.point: c.objective for c in b.minimizers}
+    if pa.keys() != pb.keys():
+        return "NO"
+    return f"yes, max|d obj| {max(abs(pa[p] - pb[p]) for p in pa):.1e}"
+
+
+def kernel_sweep(family, truth, kernel: str, step: int = 1):
+    """The search's kernel work alone, timed: its setup (the quadrature rule, the grid, the
+    global threshold and the piece cache of the pruned kernel) and the sweep over every
+    ``step``-th canonical decoder, as in grid_search (without the re-runs, cross-check and
+    classification around it, the same for every kernel).  Returns seconds, evaluated points
+    and the fraction of their (point, node) pairs the kernel evaluated."""
+    t0 = time.perf_counter()
+    setup = exhaustive._prepare(family, truth.model(), None, True, kernel, truth,
+                                exhaustive.DEFAULT_TOL)
+    if step > 1:  # a sample of decoders; the global threshold stays that of the whole family
+        setup.decoders = np.ascontiguousarray(setup.decoders[::step])
+        setup.dec_orbit = setup.dec_orbit[::step]
+        setup._driver = None  # its piece keys were made for the whole family
+    keep = min(exhaustive.KEEP_PER_DECODER, setup.n_cfg)
+    for sigma in family.noise_stds:
+        for lo in range(0, setup.n_dec, exhaustive.DECODERS_PER_CHUNK):
+            hi = min(lo + exhaustive.DECODERS_PER_CHUNK, setup.n_dec)
+            obj, err = np.full((hi - lo, keep), np.inf), np.zeros((hi - lo, keep))
+            idx, rest = np.full((hi - lo, keep), -1, dtype=np.int64), np.full(hi - lo, np.inf)
+            setup.run(lo, hi, sigma, obj, err, idx, rest)
+    sec = time.perf_counter() - t0
+    return sec, setup.points_evaluated, setup.nodes_evaluated / (setup.points_evaluated
+                                                                 * setup.n_nodes)
+
+
+def print_kernel_table(rows, n_nodes: int, grid_per_eval: float):
+    """rows: (kernel, seconds, evaluated points, node fraction, minimizers column)."""
+    base = rows[0][1] / rows[0][2]
+    print(f"    {'kernel':<10} {'time':>10} {'eval. pts/s':>11} {'grid pts/s':>11} "
+          f"{'point-nodes/s':>13} {'nodes evaluated':>15} {'speed-up':>9}  minimizers")
+    print(f"    {'-' * 10} {'-' * 10} {'-' * 11} {'-' * 11} {'-' * 13} {'-' * 15} {'-' * 9}  "
+          f"{'-' * 30}")
+    for kernel, sec, points, frac, same in rows:
+        rate = points / sec
+        print(f"    {kernel:<10} {fmt_time(sec):>10} {rate:>11.3g} {rate * grid_per_eval:>11.3g} "
+              f"{rate * n_nodes:>13.3g} {frac:>14.1%} {base / (sec / points):>8.3g}x  {same}")
+
+
+def bench_kernels(name, family, truth, args):
+    """Every kernel on the whole family: timed alone (kernel_sweep, best of --repeats), and the
+    whole grid_search for its result."""
+    print(f"\n=== kernels, {name}: {family.n_grid_points:,} grid points; truth: {truth}")
+    results, rows = {}, []
+    for kernel in KERNEL_ORDER:
+        sec, points, frac = min(kernel_sweep(family, truth, kernel)
+                                for _ in range(args.repeats))
+        results[kernel] = grid_search(family, truth, kernel=kernel)
+        rows.append([kernel, sec, points, frac])
+    ref = results["reference"]
+    for row in rows:
+        r = results[row[0]]
+        row.append(f"{len(r.minimizers)}, cross-check {r.crosscheck:.1e}" + (
+            "" if row[0] == "reference" else f"; same as reference: {same_minimizers(r, ref)}"))
+    print_kernel_table(rows, ref.n_nodes, ref.n_grid_points / ref.n_evaluated)
+    pruned = results["pruned"]
+    print(f"    pruned search: minimum {pruned.minimum:.12g} (reference {ref.minimum:.12g}), "
+          f"certified {pruned.certified}, largest error estimate of a minimizer "
+          f"{pruned.max_error:.1e}, gap to the best non-equivalent point "
+          f"{pruned.gap_to_nonequivalent:.3g}{' (lower bound)' * pruned.gap_is_lower_bound} "
+          f"(reference {ref.gap_to_nonequivalent:.3g}); whole grid_search call: loop "
+          f"{fmt_time(pruned.elapsed)} (reference {fmt_time(ref.elapsed)})")
+    return dict(name=name, speedup=rows[0][1] / rows[2][1], fraction=rows[2][3],
+                elapsed=rows[2][1], reference=rows[0][1])
+
+
+def bench_h3(name, family, truth, args):
+    """The pruned search on the whole H = 3 family, and the kernels on a decoder sample."""
+    step = args.h3_reference_every
+    print(f"\n=== kernels, {name}: {family.n_grid_points:,} grid points "
+          f"({len(family.configurations(True)[0]):,} canonical configurations x "
+          f"{len(family.decoders(True)[0]):,} canonical decoders); truth: {truth}")
+    t0 = time.perf_counter()
+    pruned = grid_search(family, truth, kernel="pruned")
+    wall = time.perf_counter() - t0
+    print(f"    pruned search of the whole family: loop {fmt_duration(pruned.elapsed)}, whole "
+          f"call {fmt_duration(wall)}; {len(pruned.minimizers)} minimizer(s), certified "
+          f"{pruned.certified}, all equivalent to the truth {pruned.all_minimizers_equivalent}, "
+          f"cross-check {pruned.crosscheck:.1e}, gap {pruned.gap_to_nonequivalent:.3g}"
+          f"{' (lower bound)' * pruned.gap_is_lower_bound}")
+    # The pruned kernel on the whole family, the reference on a sample: rates per point.
+    rows = [["reference", *kernel_sweep(family, truth, "reference", step)],
+            ["pruned", *kernel_sweep(family, truth, "pruned")]]
+    if step == 1:
+        ref = grid_search(family, truth, kernel="reference")
+        rows[0].append(f"{len(ref.minimizers)}")
+        rows[1].append(f"{len(pruned.minimizers)}; same as reference: "
+                       f"{same_minimizers(pruned, ref)}")
+        print("    both kernels on the whole family:")
+    else:
+        rows[0].append(f"on every {step}-th decoder (--h3-reference-every 1: all)")
+        rows[1].append("the whole family")
+        print(f"    the reference kernel on every {step}-th decoder ({rows[0][2]:,} points), the "
+              "pruned one on the whole family:")
+    print_kernel_table(rows, pruned.n_nodes, pruned.n_grid_points / pruned.n_evaluated)
+    speedup = (rows[0][1] / rows[0][2]) / (rows[1][1] / rows[1][2])
+    return dict(name=name, speedup=speedup, fraction=rows[1][3], elapsed=rows[1][1],
+                reference=rows[0][1] / rows[0][2] * pruned.n_evaluated)
 
 
 def main(argv=None) -> None:
@@ -209,9 +384,15 @@ def main(argv=None) -> None:
                     help="grid points timed with the adaptive cross_entropy (default 30)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="runs of each fast search, best kept (default 1)")
+    ap.add_argument("--h3-reference-every", type=int, default=10,
+                    help="time the kernels on the H = 3 family on every k-th decoder (default "
+                         "10; 1 = the whole family with both kernels, several minutes)")
+    ap.add_argument("--no-h3", action="store_true", help="skip the H = 3 family")
     args = ap.parse_args(argv)
-    if args.plain_sample < 1 or args.adaptive_sample < 1 or args.repeats < 1:
-        ap.error("--plain-sample, --adaptive-sample and --repeats must be >= 1")
+    if (args.plain_sample < 1 or args.adaptive_sample < 1 or args.repeats < 1
+            or args.h3_reference_every < 1):
+        ap.error("--plain-sample, --adaptive-sample, --repeats and --h3-reference-every must "
+                 "be >= 1")
     args.adaptive_sample = min(args.adaptive_sample, args.plain_sample)
 
     import numba
@@ -233,7 +414,13 @@ def main(argv=None) -> None:
     print(f"first use of the search kernels: {fmt_time(sec)} ({source})")
 
     rng = np.random.default_rng(args.seed)
-    summaries = [bench_family(name, fam, args, rng) for name, fam in families(args.quick)]
+    named = families(args.quick)
+    summaries = [bench_family(name, fam, args, rng) for name, fam in named]
+    kernels = [bench_kernels(named[0][0], named[0][1], summaries[0]["truth"], args)]
+    if not args.no_h3:
+        name, h3 = h3_family(args.quick)
+        kernels.append(bench_h3(name, h3, h3.random_point(np.random.default_rng(args.seed)),
+                                args))
 
     print(f"\nnumba threading layer: {numba.threading_layer()}; threads: "
           f"{numba.get_num_threads()}")
@@ -245,6 +432,13 @@ def main(argv=None) -> None:
               f"{s['plain'] / s['fast_full']:>8.3g}x {s['numba'] / s['fast_full']:>8.3g}x "
               f"{s['adaptive'] / s['fast_full']:>8.3g}x {fmt_time(s['elapsed']):>11} "
               f"{fmt_duration(s['plain'] * s['n_grid']):>16}")
+    print("\nsummary of the kernels (setup + sweep, pruned against reference, same run; H = 3: "
+          "the reference time extrapolated from its sample)")
+    print(f"  {'family':<28} {'reference':>14} {'pruned':>11} {'speed-up':>9} "
+          f"{'nodes evaluated':>15}")
+    for k in kernels:
+        print(f"  {k['name']:<28} {fmt_duration(k['reference']):>14} "
+              f"{fmt_duration(k['elapsed']):>11} {k['speedup']:>8.3g}x {k['fraction']:>14.1%}")
     print(f"total runtime {time.perf_counter() - t_start:.1f} s")
 
 

@@ -147,7 +147,8 @@ NUMBA_MODULES = {"exactid.density.kernels", "exactid.density.special",
                  "exactid.density.bivariate", "exactid.density.cell_kernels",
                  "exactid.density.polygon_mass", "exactid.density.polygon_quadrature",
                  "exactid.density.polygon_geometry", "exactid.density.polygon_slices",
-                 "exactid.search._kernels"}
+                 "exactid.search._kernels", "exactid.search._vecmath", "exactid.search._pieces",
+                 "exactid.search._pruned"}
 
 
 def test_importing_every_module_stays_light():

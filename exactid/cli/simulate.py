@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 from .. import limits
 from ..errors import Interrupted
 from ..files import atomic_write, check_output, to_json
-from ..search import study
+from ..search import checkpoint, distributed, study
 from .options import add_progress_options
 from .run import EXIT_OK
 
@@ -39,6 +40,16 @@ def register(sub) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the unfinished study in --json OUT (same arguments): its "
                    "completed models are kept, the others are run")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run each search on a local Dask cluster of N worker processes "
+                       "(needs exactid[distributed]; default: in this process, numba threads)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run each search on the Dask cluster whose scheduler is at ADDRESS, "
+                       "e.g. tcp://10.0.0.5:8786 (started with `dask scheduler`)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="record each search's finished chunks in DIR (one subdirectory per "
+                   "model); the same command started again skips them")
     add_progress_options(p, "progress bars for each search and classification",
                          quiet="no progress bars and no per-model lines on stderr")
     p.set_defaults(func=run)
@@ -59,6 +70,10 @@ def run(args) -> int:
                          f"numerical allowance for ties), found {args.tol}")
     if args.resume and not args.json:
         raise ValueError("--resume: needs --json FILE (the file of the interrupted run)")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers: expected an integer >= 1, found {args.workers}")
+    if args.checkpoint is not None:
+        checkpoint.check_directory(args.checkpoint)
     study.study_families(components)  # every family checked for size before any work
     header = {"study": "J.3.1", "seed": args.seed, "models": n_models,
               "components": list(components), "decoder": args.decoder, "tol": args.tol}
@@ -82,15 +97,22 @@ def run(args) -> int:
             _write(args.json, header, records, n_models)
 
     try:
-        study.run_study(n_models, args.seed, components, tol=args.tol,
-                        truth_decoder=truth_decoder, start=len(previous), on_record=keep,
-                        progress=args.progress)
+        with _cluster(args) as client:
+            study.run_study(n_models, args.seed, components, tol=args.tol,
+                            truth_decoder=truth_decoder, start=len(previous), on_record=keep,
+                            progress=args.progress, client=client,
+                            checkpoint=args.checkpoint)
     except KeyboardInterrupt:
         if args.json and records:
             where = (f"{len(records)} of {n_models} models are complete and kept in "
                      f"{args.json} (status \"partial\"); run the same command with --resume "
                      "to continue")
         else:
+            where = "no model was complete"
+        if args.checkpoint:
+            where += (f"; the finished chunks of the current search are kept in "
+                      f"{args.checkpoint}, and the same command skips them")
+        elif not (args.json and records):
             where = "nothing written (no model was complete)"
         raise Interrupted(where) from None
     if args.json and not records[len(previous):] and len(records) == n_models:
@@ -100,6 +122,15 @@ def run(args) -> int:
     if args.json:
         print(f"records written to {args.json}")
     return EXIT_OK
+
+
+def _cluster(args):
+    """The Dask client of --workers / --scheduler, or a null context (in-process search)."""
+    if args.workers is not None:
+        return distributed.local_client(args.workers)
+    if args.scheduler is not None:
+        return distributed.connect(args.scheduler)
+    return contextlib.nullcontext()
 
 
 def _write(path, header, records, n_models) -> None:

@@ -1,4 +1,5 @@
-"""numba kernels of the exhaustive grid search (:mod:`exactid.search.exhaustive`).
+"""numba kernels of the exhaustive grid search (:mod:`exactid.search.exhaustive`): the
+reference kernel, and :func:`search_decoders`, the entry point of every kernel.
 
 The search evaluates :math:`-\\sum_i w_i \\log q_\\theta(x_i)` for every grid point
 :math:`\\theta` at fixed nodes :math:`x_i`.  A grid point is a decoder ``d`` (one hidden layer)
@@ -161,7 +162,7 @@ def atom_log_density(x, out, breaks, slopes, intercepts, n_pieces, mu, var, sigm
 
 
 @nb.njit(**_JIT)
-def _insert(obj, err, idx, best_obj, best_err, best_idx, count):
+def insert_top(obj, err, idx, best_obj, best_err, best_idx, count):
     """Insert into the ascending top list; return the new count and the evicted lower bound."""
     keep = best_obj.shape[0]
     evicted = math.inf
@@ -252,7 +253,7 @@ def _search_one_decoder(d, decoders, negative_slope, atom_mu, atom_var, sigma, x
         err = abs(obj + (acc_check + base_check)) + tail_coef * (1.0 + edge)
         if obj != obj:  # NaN (only from an all -inf candidate): treat as +inf
             obj = math.inf
-        count, evicted = _insert(obj, err, offset + c, best_obj, best_err, best_idx, count)
+        count, evicted = insert_top(obj, err, offset + c, best_obj, best_err, best_idx, count)
         rest = min(rest, evicted)
     for r in range(count, best_obj.shape[0]):
         best_obj[r] = math.inf
@@ -261,11 +262,46 @@ def _search_one_decoder(d, decoders, negative_slope, atom_mu, atom_var, sigma, x
     return rest
 
 
+def search_decoders(setup, lo, hi, sigma, best_obj, best_err, best_idx, rest) -> int:
+    """Evaluate decoders ``lo .. hi - 1`` of a search with its kernel: the one place where a
+    search calls a kernel (a Python function, so Ctrl-C is seen between chunks).
+
+    Parameters
+    ----------
+    setup : exactid.search.exhaustive._Setup
+        The search's fixed inputs; ``setup.kernel`` chooses between
+        :func:`search_decoders_reference` and the pruned kernel
+        (:class:`exactid.search._driver.PrunedDriver`, ``setup.driver()``).
+    lo, hi : int
+    sigma : float
+    best_obj, best_err, best_idx, rest
+        Outputs, as in :func:`search_decoders_reference` (shapes (hi - lo, K) and
+        (hi - lo,)).
+
+    Returns
+    -------
+    int
+        The number of (configuration, node) pairs evaluated.
+    """
+    cfg = (setup.cfg_atoms, setup.cfg_w, setup.cfg_logw)
+    if setup.kernel == "reference":
+        search_decoders_reference(setup.decoders[lo:hi], setup.family.negative_slope,
+                                  setup.atom_mu, setup.atom_var, sigma, setup.x, setup.w_main,
+                                  setup.w_check, setup.n_edge, setup.tail_coef, *cfg, lo,
+                                  best_obj, best_err, best_idx, rest)
+        return (hi - lo) * cfg[0].shape[0] * (setup.x.size - setup.n_edge)
+    # A list holding every configuration is a decoder re-run in full: no global threshold.
+    full = best_obj.shape[-1] >= cfg[0].shape[0]
+    return setup.driver().run(lo, hi, sigma, cfg, np.inf if full else setup.threshold,
+                              setup.kernel == "pruned", best_obj, best_err, best_idx, rest)
+
+
 @nb.njit(parallel=True, **_JIT)
-def search_decoders(decoders, negative_slope, atom_mu, atom_var, sigma, x, w_main, w_check,
-                    n_edge, tail_coef, cfg_atoms, cfg_w, cfg_logw, first_decoder,
-                    best_obj, best_err, best_idx, rest):
-    """Run :func:`_search_one_decoder` for every decoder (parallel over decoders).
+def search_decoders_reference(decoders, negative_slope, atom_mu, atom_var, sigma, x, w_main,
+                              w_check, n_edge, tail_coef, cfg_atoms, cfg_w, cfg_logw,
+                              first_decoder, best_obj, best_err, best_idx, rest):
+    """The reference kernel: :func:`_search_one_decoder` for every decoder (parallel over
+    decoders).
 
     Parameters
     ----------

@@ -14,7 +14,13 @@ minimum, and the gap to the best point not equivalent to the reference.
 Why it is fast.  The integral uses the fixed nodes of :func:`~.rule.quadrature_rule`.  The log
 density of one mixture component pushed through one decoder does not depend on the weights or
 the other components, so it is computed once per (decoder, component) and shared by every grid
-point with that decoder; per grid point only the mixture sum and one ``log`` per node remain
+point with that decoder -- and assembled from terms shared between decoders with the same
+pieces; per grid point only the mixture sum and one ``log`` per node remain, vectorised.  The
+default kernel (``kernel="pruned"``, :mod:`exactid.search._pruned`) visits the nodes heaviest
+cell first and stops a point as soon as its objective is certainly above the decoder's
+``keep``-th best or, with a reference on the grid, above that reference point's objective plus
+``tol`` and :data:`PRUNE_MARGIN` (a bound proved in that module; the kept points are exactly
+those of the unpruned kernel); ``kernel="reference"`` is the original kernel
 (:mod:`exactid.search._kernels`).  Only one canonical representative per symmetry orbit is
 evaluated (:mod:`exactid.search.grid`).  Decoders are processed in chunks (bounded memory,
 Ctrl-C within about a second) in parallel with numba ``prange``; each decoder keeps its
@@ -32,7 +38,7 @@ The best candidates are also recomputed by the independent adaptive integrator o
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,12 +56,15 @@ from ..validation import (
     check_integer,
     check_number,
 )
+from .checkpoint import Checkpoint, check_directory, search_key
+from .chunks import plan, serial_results
+from .distributed import dask_results
 from .grid import Family, FamilyPoint
 from .results import Candidate, SearchResult
 from .rule import quadrature_rule
 
 __all__ = ["grid_search", "reference_search", "DEFAULT_TOL", "KEEP_PER_DECODER",
-           "DECODERS_PER_CHUNK"]
+           "DECODERS_PER_CHUNK", "KERNELS", "PRUNE_MARGIN"]
 
 #: Default objective tolerance defining the global minimizers.  It must exceed the quadrature
 #: error (about 1e-15 here) and stay below the smallest KL divergence that separates genuinely
@@ -67,11 +76,25 @@ KEEP_PER_DECODER = 16
 #: Decoders per parallel chunk: small enough that Ctrl-C and the progress bar respond within
 #: about a second, large enough to keep both cores busy.
 DECODERS_PER_CHUNK = 64
+#: The search kernels: ``"pruned"`` (default; :mod:`exactid.search._pruned`), ``"unpruned"``
+#: (the same kernel evaluating every node of every point: the same kept points bit for bit,
+#: for tests and benchmarks) and ``"reference"`` (:mod:`exactid.search._kernels`, one ``log``
+#: per node, every node).
+KERNELS = ("pruned", "unpruned", "reference")
+#: With a reference on the family's grid, points whose objective exceeds that of the
+#: reference's own grid point by more than ``tol + PRUNE_MARGIN`` (nats) are stopped early and
+#: only bounded, not kept.  Minimizers are never affected; the gap to the best non-equivalent
+#: point is exact whenever it is below about this margin (else a lower bound, as reported).
+PRUNE_MARGIN = 1.0
 
 
 @dataclass
 class _Setup:
-    """Everything the kernel needs that does not change between chunks."""
+    """Everything the kernel needs that does not change between chunks.
+
+    The pruned kernel's state (:class:`exactid.search._driver.PrunedDriver`: node order, piece
+    cache) is made on first use; its cache is built in each process and never pickled.
+    """
 
     family: Family
     decoders: np.ndarray      # (D, 3, H)
@@ -87,6 +110,13 @@ class _Setup:
     w_check: np.ndarray       # (N,)
     tail_coef: float
     n_edge: int
+    kernel: str = "pruned"
+    #: Global pruning threshold G (inf: none), fixed before the sweep (_global_threshold).
+    threshold: float = np.inf
+    #: Per-process counters: (configuration, node) pairs and grid points evaluated.
+    nodes_evaluated: int = 0
+    points_evaluated: int = 0
+    _driver: object = field(default=None, repr=False, compare=False)
 
     @property
     def n_cfg(self) -> int:
@@ -102,13 +132,25 @@ class _Setup:
 
     def run(self, lo: int, hi: int, sigma: float, obj, err, idx, rest) -> None:
         """Evaluate decoders ``lo .. hi - 1`` at noise ``sigma`` into the output arrays
-        (``obj``, ``err``, ``idx`` of shape (hi - lo, K), ``rest`` of shape (hi - lo,))."""
+        (``obj``, ``err``, ``idx`` of shape (hi - lo, K), ``rest`` of shape (hi - lo,)).
+
+        With ``K >= C`` (a decoder re-run in full) every point is kept: no global threshold.
+        """
         from . import _kernels  # numba: compiled or loaded on first use
 
-        _kernels.search_decoders(self.decoders[lo:hi], self.family.negative_slope, self.atom_mu,
-                                 self.atom_var, sigma, self.x, self.w_main, self.w_check,
-                                 self.n_edge, self.tail_coef, self.cfg_atoms, self.cfg_w,
-                                 self.cfg_logw, lo, obj, err, idx, rest)
+        self.nodes_evaluated += _kernels.search_decoders(self, lo, hi, sigma, obj, err, idx,
+                                                         rest)
+        self.points_evaluated += (hi - lo) * self.n_cfg
+
+    def driver(self):
+        """The pruned kernel's state (made on first use)."""
+        if self._driver is None:
+            from ._driver import PrunedDriver  # lazy: numba kernels behind it
+
+            self._driver = PrunedDriver(self.decoders, self.family.negative_slope,
+                                        self.atom_mu, self.atom_var, self.x, self.w_main,
+                                        self.w_check, self.n_edge, self.tail_coef)
+        return self._driver
 
     def point(self, sigma_index: int, index: int) -> tuple[FamilyPoint, int]:
         """The grid point of a flat index ``d * C + c`` and its orbit size."""
@@ -132,6 +174,12 @@ class _Kept:
         return cls(np.full((n_sigma, n_dec, keep), np.inf), np.zeros((n_sigma, n_dec, keep)),
                    np.full((n_sigma, n_dec, keep), -1, dtype=np.int64),
                    np.full((n_sigma, n_dec), np.inf))
+
+    def store(self, chunk, result) -> None:
+        """The kept lists of one finished chunk (:class:`~exactid.search.chunks.ChunkResult`)."""
+        s, lo, hi = chunk.sigma_index, chunk.lo, chunk.hi
+        self.obj[s, lo:hi], self.err[s, lo:hi] = result.obj, result.err
+        self.idx[s, lo:hi], self.rest[s, lo:hi] = result.idx, result.rest
 
     def replace_decoder(self, s: int, d: int, obj, err, idx) -> None:
         """All points of one decoder (after a full re-run); the kept lists grow to fit."""
@@ -162,8 +210,11 @@ def _max_finite(arr) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def _check_inputs(family, reference, data):
+def _check_inputs(family, reference, data, kernel="pruned"):
     check_instance(family, "family", Family)
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel: expected one of {', '.join(map(repr, KERNELS))}, found "
+                         f"{kernel!r}")
     if reference is None and data is None:
         raise ValueError("reference: expected a FamilyPoint or LatentModel (population NLL) "
                          "or data (sample NLL), found neither")
@@ -196,34 +247,85 @@ def _nodes(family, ref_model, data):
     return np.ascontiguousarray(x), w, w.copy(), 0.0, 0
 
 
-def _prepare(family: Family, ref_model, data, canonical: bool) -> _Setup:
+def _prepare(family: Family, ref_model, data, canonical: bool, kernel: str = "pruned",
+             reference=None, tol: float = DEFAULT_TOL) -> _Setup:
     x, w_main, w_check, tail_coef, n_edge = _nodes(family, ref_model, data)
     atoms = family.atoms()
     cfg_atoms, cfg_w, cfg_orbit = family.configurations(canonical)
     with np.errstate(divide="ignore"):
         cfg_logw = np.log(cfg_w)
     decoders, dec_orbit = family.decoders(canonical)
-    return _Setup(family, decoders, dec_orbit, cfg_atoms, cfg_w, cfg_logw, cfg_orbit,
-                  np.ascontiguousarray(atoms[:, 0]), np.ascontiguousarray(atoms[:, 1]),
-                  x, w_main, w_check, tail_coef, n_edge)
+    setup = _Setup(family, decoders, dec_orbit, cfg_atoms, cfg_w, cfg_logw, cfg_orbit,
+                   np.ascontiguousarray(atoms[:, 0]), np.ascontiguousarray(atoms[:, 1]),
+                   x, w_main, w_check, tail_coef, n_edge, kernel)
+    if kernel == "pruned":
+        setup.threshold = _global_threshold(setup, reference, tol)
+    return setup
 
 
-def _sweep(setup: _Setup, kept: _Kept, progress, n_grid_points: int, tol: float) -> float:
-    """Evaluate every decoder in chunks; return the elapsed seconds.  Ctrl-C raises
-    :class:`~exactid.errors.Interrupted` carrying the partial result."""
+def _global_threshold(setup: _Setup, reference, tol: float) -> float:
+    """The global pruning threshold G: the objective of the reference's own grid point plus
+    its error estimate, ``tol`` and :data:`PRUNE_MARGIN` (inf without a reference on the grid).
+
+    The minimum of the grid is at most that objective, so every point within ``tol`` of the
+    minimum lies below G.  Computed by the search kernel itself, before the sweep, from the
+    fixed inputs only: every chunk of the search sees the same G.
+    """
+    family = setup.family
+    if not isinstance(reference, FamilyPoint):
+        return np.inf
+    try:
+        point = family.canonical(reference)
+    except ValueError:  # not on this family's grid
+        return np.inf
+    n_var = len(family.variances)
+    atoms = [family.means.index(m) * n_var + family.variances.index(v)
+             for m, v in zip(point.means, point.variances)]
+    dec = np.array([point.alpha, point.beta, point.pi], dtype=float)
+    d = np.flatnonzero(np.all(setup.decoders == dec, axis=(1, 2)))
+    c = np.flatnonzero(np.all(setup.cfg_atoms == atoms, axis=1)
+                       & np.all(setup.cfg_w == np.array(point.weights), axis=1))
+    if d.size == 0 or c.size == 0:
+        return np.inf
+    cfg = (setup.cfg_atoms[c[:1]], setup.cfg_w[c[:1]], setup.cfg_logw[c[:1]])
+    obj, err = np.full((1, 1), np.inf), np.zeros((1, 1))
+    # The kernel's own value for the point (same decoder table, same sums as in the sweep).
+    setup.driver().run(int(d[0]), int(d[0]) + 1, point.noise_std, cfg, np.inf, False, obj, err,
+                       np.full((1, 1), -1, dtype=np.int64), np.full(1, np.inf))
+    value = float(obj[0, 0] + err[0, 0]) + tol + PRUNE_MARGIN
+    return value if np.isfinite(value) else np.inf
+
+
+def _sweep(setup: _Setup, kept: _Kept, progress, n_grid_points: int, tol: float,
+           client=None, store=None) -> float:
+    """Evaluate every chunk of decoders (:mod:`~exactid.search.chunks`): loaded from the
+    checkpoint ``store``, else computed here or on the Dask ``client``; return the elapsed
+    seconds.  Ctrl-C raises :class:`~exactid.errors.Interrupted` carrying the partial result
+    (finished chunks stay in ``store``)."""
     family = setup.family
     n_total = setup.n_dec * len(family.noise_stds)
     bar = progress_bar(n_total, "grid search", progress, unit="decoder")
     start = time.perf_counter()
     done = 0
+    keep = kept.obj.shape[-1]
     try:
-        for s, sigma in enumerate(family.noise_stds):
-            for lo in range(0, setup.n_dec, DECODERS_PER_CHUNK):
-                hi = min(lo + DECODERS_PER_CHUNK, setup.n_dec)
-                setup.run(lo, hi, sigma, kept.obj[s, lo:hi], kept.err[s, lo:hi],
-                          kept.idx[s, lo:hi], kept.rest[s, lo:hi])
-                done += hi - lo
-                bar.update(hi - lo)
+        todo = []
+        for chunk in plan(len(family.noise_stds), setup.n_dec, DECODERS_PER_CHUNK):
+            result = store.load(chunk) if store is not None else None
+            if result is None:
+                todo.append(chunk)
+                continue
+            kept.store(chunk, result)
+            done += chunk.hi - chunk.lo
+            bar.update(chunk.hi - chunk.lo)
+        source = (serial_results(setup, todo, keep) if client is None
+                  else dask_results(client, setup, todo, keep))
+        for chunk, result in source:
+            kept.store(chunk, result)
+            if store is not None:
+                store.save(chunk, result)
+            done += chunk.hi - chunk.lo
+            bar.update(chunk.hi - chunk.lo)
     except KeyboardInterrupt:
         elapsed = time.perf_counter() - start
         n_evaluated = done * setup.n_cfg
@@ -261,11 +363,24 @@ def _complete(setup: _Setup, kept: _Kept, boundary: float, tol: float,
         kept.replace_decoder(s, d, obj[0], err[0], idx[0])
 
 
+def _check_run(family, reference, progress, canonical, checkpoint):
+    """The remaining checks before any work; returns the reference model (or None)."""
+    if progress is not None:
+        check_bool(progress, "progress")
+    family.check_size(canonical)
+    ref_model = _reference_model(reference)
+    if ref_model is not None and (ref_model.latent_dim != 1 or ref_model.observed_dim != 1):
+        raise NotImplementedError("grid_search: only m = n = 1 models are supported")
+    if checkpoint is not None:
+        check_directory(checkpoint)
+    return ref_model
+
+
 def grid_search(family: Family | None = None, reference=None, *, data=None,
-                tol: float = DEFAULT_TOL,
-                canonical: bool = True, progress: bool = False, crosscheck: int = 16,
-                keep: int = KEEP_PER_DECODER, equivalence_atol: float = 1e-9,
-                max_minimizers: int = limits.MAX_MINIMIZERS) -> SearchResult:
+                tol: float = DEFAULT_TOL, kernel: str = "pruned", canonical: bool = True,
+                progress: bool = False, crosscheck: int = 16, keep: int = KEEP_PER_DECODER,
+                equivalence_atol: float = 1e-9, max_minimizers: int = limits.MAX_MINIMIZERS,
+                client=None, checkpoint=None) -> SearchResult:
     """Exhaustive search of the NLL over every point of ``family``.
 
     Parameters
@@ -281,6 +396,12 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
         A point is a global minimizer if its objective is within ``tol`` of the minimum.  It
         must exceed the quadrature error (the error estimates are reported); see
         :data:`DEFAULT_TOL`.
+    kernel : {"pruned", "unpruned", "reference"}
+        The search kernel (:data:`KERNELS`; the default stops points early, see
+        :data:`PRUNE_MARGIN`): the same minimizers, objectives within their error estimates.
+    client, checkpoint : distributed.Client, path, optional
+        Chunks on a Dask cluster (:mod:`~.distributed`, bit-identical), and a resumable record
+        of finished chunks (:mod:`~.checkpoint`).
     canonical : bool
         Evaluate one representative per symmetry orbit (default) or every grid point.
     progress : bool or None
@@ -313,22 +434,19 @@ def grid_search(family: Family | None = None, reference=None, *, data=None,
         ``max_minimizers`` points lie within ``tol`` of the minimum.
     """
     family = Family() if family is None else family
-    _check_inputs(family, reference, data)
+    _check_inputs(family, reference, data, kernel)
     tol = check_number(tol, "tol", "a finite number >= 0", lambda v: v >= 0)
     max_minimizers = check_integer(max_minimizers, "max_minimizers", 1)
     keep = check_integer(keep, "keep", 1)
     crosscheck = check_integer(crosscheck, "crosscheck", 0)
-    if progress is not None:
-        check_bool(progress, "progress")
-    family.check_size(canonical)
-    ref_model = _reference_model(reference)
-    if ref_model is not None and (ref_model.latent_dim != 1 or ref_model.observed_dim != 1):
-        raise NotImplementedError("grid_search: only m = n = 1 models are supported")
-    setup = _prepare(family, ref_model, data, canonical)
+    ref_model = _check_run(family, reference, progress, canonical, checkpoint)
+    setup = _prepare(family, ref_model, data, canonical, kernel, reference, tol)
     n_sigma = len(family.noise_stds)
     n_grid_points = family.n_grid_points if canonical else setup.n_cfg * setup.n_dec * n_sigma
     kept = _Kept.empty(n_sigma, setup.n_dec, max(1, min(keep, setup.n_cfg)))
-    elapsed = _sweep(setup, kept, progress, n_grid_points, tol)
+    store = None if checkpoint is None else Checkpoint(checkpoint, search_key(
+        setup, reference, data, canonical, kept.obj.shape[-1], DECODERS_PER_CHUNK))
+    elapsed = _sweep(setup, kept, progress, n_grid_points, tol, client, store)
     minimum = float(kept.obj.min())
     _complete(setup, kept, minimum + tol, tol, max_minimizers)
     result, ranked = _collect(setup, kept, minimum, tol, max_minimizers, n_grid_points, elapsed,

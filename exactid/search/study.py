@@ -27,6 +27,7 @@ whole record: search, classification, checks), ``throughput``, ``family``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -57,15 +58,13 @@ def _injectivity(point: FamilyPoint) -> dict:
 
 def study_record(seed: int, n_components: int, family: Family | None = None, *,
                  tol: float = DEFAULT_TOL, progress=None, truth: FamilyPoint | None = None,
-                 resolve: int = 1) -> dict:
+                 resolve: int = 1, search: dict | None = None) -> dict:
     """Draw one model, search its grid, and return the JSON-ready record.
 
     Parameters
     ----------
-    seed : int
-        Seed of the truth's draw.
-    n_components : int
-        J of the family (ignored when ``family`` is given).
+    seed, n_components : int
+        Seed of the truth's draw; J of the family (ignored when ``family`` is given).
     family : Family, optional
         Default ``Family(n_components=J)``.
     tol : float
@@ -80,6 +79,8 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         a 40-digit KL divergence from the truth
         (:func:`exactid.divergence.high_precision.mp_kl_divergence`, seconds each), an
         independent confirmation that they are distinct.
+    search : dict, optional
+        Further :func:`~exactid.search.grid_search` arguments (``client``, ``checkpoint``).
 
     Returns
     -------
@@ -92,7 +93,7 @@ def study_record(seed: int, n_components: int, family: Family | None = None, *,
         truth = family.random_point(seed)
     truth_model = truth.model()
     f_class = _injectivity(truth)
-    result = grid_search(family, truth, tol=tol, progress=progress)
+    result = grid_search(family, truth, tol=tol, progress=progress, **(search or {}))
     truth_objective = cross_entropy(truth_model, truth_model, tol=1e-12).value
     within_tol = _within_tol(result, truth_model, progress)
     minimizers = [m for m in within_tol if m["same_law"]]
@@ -215,7 +216,7 @@ def study_families(components, family_kwargs: dict | None = None) -> dict:
 def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), *,
               family_kwargs: dict | None = None, tol: float = DEFAULT_TOL, progress=None,
               truth_decoder: dict | None = None, log=None, start: int = 0,
-              on_record=None) -> list[dict]:
+              on_record=None, client=None, checkpoint=None) -> list[dict]:
     """Run :func:`study_record` for ``n_models`` models.
 
     Model ``i`` uses seed ``seed + i`` and ``J = components[i % len(components)]``.
@@ -245,6 +246,11 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
         Skip models ``0 .. start - 1`` (already done, e.g. in an interrupted run).
     on_record : callable, optional
         Called with each record as soon as it is complete.
+    client : distributed.Client, optional
+        Run each search's chunks on this Dask cluster (:mod:`exactid.search.distributed`).
+    checkpoint : str, optional
+        A directory: model ``i``'s finished chunks go to ``checkpoint/seed<seed+i>-J<J>``
+        (:mod:`exactid.search.checkpoint`), so an interrupted study resumes inside a model.
 
     Returns
     -------
@@ -254,6 +260,8 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
     log = sys.stderr if log is None else log
     records = []
     families = study_families(components, family_kwargs)
+    if checkpoint is not None:
+        os.makedirs(checkpoint, exist_ok=True)  # one subdirectory per model below it
     t_start = time.perf_counter()
     for i in range(start, n_models):
         J = components[i % len(components)]
@@ -265,8 +273,11 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
                                 tuple(truth_decoder["pi"]), drawn.noise_std,
                                 drawn.negative_slope)
             families[J].canonical(truth)  # raises if the decoder is not on the grid
+        search = {"client": client}
+        if checkpoint is not None:
+            search["checkpoint"] = os.path.join(checkpoint, f"seed{seed + i}-J{J}")
         record = study_record(seed + i, J, families[J], tol=tol, truth=truth,
-                              progress=progress)
+                              progress=progress, search=search)
         records.append(record)
         if on_record is not None:
             on_record(record)

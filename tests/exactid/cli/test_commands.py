@@ -298,6 +298,8 @@ def test_simulate_end_to_end(tmp_path, capsys):
     (["--models", "-3"], "--models: expected an integer >= 1, found -3"),
     (["--tol", "-1"], "--tol: expected a number > 0, found -1.0"),
     (["--tol", "0"], "--tol: expected a number > 0, found 0.0"),
+    (["--workers", "0"], "--workers: expected an integer >= 1, found 0"),
+    (["--checkpoint", "no/such/dir/ckpt"], "--checkpoint: the parent directory"),
 ])
 def test_simulate_bad_input_exits_2(tmp_path, capsys, monkeypatch, argv, message):
     import exactid.search.study
@@ -312,6 +314,40 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys, monkeypatch, argv, message
     assert err.startswith("exactid simulate: error: ")
     assert message in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_unreachable_scheduler_exits_2(tmp_path, capsys, monkeypatch):
+    """No scheduler at the address: one line naming --scheduler, exit 2, nothing written."""
+    pytest.importorskip("distributed")
+    import exactid.search.distributed
+
+    monkeypatch.setattr(exactid.search.distributed, "CONNECT_TIMEOUT", 1.0)
+    out = tmp_path / "out.json"
+    assert main(["simulate", "--models", "1", "--J", "2", "--scheduler", "tcp://127.0.0.1:9",
+                 "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "exactid simulate: error: --scheduler: no Dask scheduler answered at " in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_with_workers_and_checkpoint_equals_in_process(tmp_path, capsys):
+    """--workers 2 --checkpoint DIR gives the in-process records (timings aside), and a rerun
+    loads every chunk from the checkpoint."""
+    pytest.importorskip("distributed")
+    timing = ("elapsed_search", "elapsed_total", "throughput", "elapsed")
+
+    def records(*extra):
+        out = tmp_path / f"s{len(list(tmp_path.iterdir()))}.json"
+        assert main(["simulate", "--models", "1", "--J", "2", "--quiet", "--json", str(out),
+                     *extra]) == 0
+        (record,) = _strict_json(out.read_text())["records"]
+        return {k: v for k, v in record.items() if k not in timing}
+
+    plain = records()
+    ckpt = tmp_path / "ckpt"
+    assert records("--workers", "2", "--checkpoint", str(ckpt)) == plain
+    assert records("--checkpoint", str(ckpt)) == plain
+    assert len(list((ckpt / "seed0-J2").glob("*.npz"))) > 1
 
 
 @pytest.mark.parametrize("where, message", [
