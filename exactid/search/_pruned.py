@@ -176,6 +176,20 @@ def _products(w_main, w_check, i0, i1, ebuf, pm, pc):
 
 
 @nb.njit(**_JIT)
+def _cell_shift_sums(w_main, w_check, shift, lo, hi, magnitude):
+    """Main and check sums of ``w * shift`` over nodes ``lo .. hi - 1``, and ``magnitude`` plus
+    their ``(w_main + w_check) |shift|``.  One definition for :func:`_envelope_cells` and
+    :func:`_head_bounds`, so that the head bound adds exactly the floats ``B`` is made of."""
+    sm = 0.0
+    sc = 0.0
+    for i in range(lo, hi):
+        sm += w_main[i] * shift[i]
+        sc += w_check[i] * shift[i]
+        magnitude += (w_main[i] + w_check[i]) * abs(shift[i])
+    return sm, sc, magnitude
+
+
+@nb.njit(**_JIT)
 def _envelope_cells(shift, w_main, w_check, cell_start, bm, bc, lower):
     """Per cell ``k`` the main and check sums ``bm[k]``, ``bc[k]`` of ``-w shift``, and the
     suffix sums ``lower[k] = sum_{k' >= k} (bm - |bm - bc|)`` (``lower[n_cells] = 0``).
@@ -189,12 +203,8 @@ def _envelope_cells(shift, w_main, w_check, cell_start, bm, bc, lower):
     total_c = 0.0
     magnitude = 0.0
     for k in range(n_cells):
-        sm = 0.0
-        sc = 0.0
-        for i in range(cell_start[k], cell_start[k + 1]):
-            sm += w_main[i] * shift[i]
-            sc += w_check[i] * shift[i]
-            magnitude += (w_main[i] + w_check[i]) * abs(shift[i])
+        sm, sc, magnitude = _cell_shift_sums(w_main, w_check, shift, cell_start[k],
+                                             cell_start[k + 1], magnitude)
         bm[k] = -sm
         bc[k] = -sc
         total_m += bm[k]
@@ -413,12 +423,8 @@ def _head_bounds(shift, rule, floor):
     model = 0.0
     magnitude = 0.0
     for k in range(n_head):
-        sm = 0.0
-        sc = 0.0
-        for i in range(cell_start[k], cell_start[k + 1]):
-            sm += w_main[i] * shift[i]
-            sc += w_check[i] * shift[i]
-            magnitude += (w_main[i] + w_check[i]) * abs(shift[i])
+        sm, sc, magnitude = _cell_shift_sums(w_main, w_check, shift, cell_start[k],
+                                             cell_start[k + 1], magnitude)
         total += -sm
         model += -sm - abs(sc - sm)
     for k in range(n_head, n_cells):
