@@ -32,7 +32,7 @@ def progress_enabled(progress) -> bool:
 
 
 def progress_bar(total=None, desc: str = "", progress=None, unit: str = "it",
-                 leave: bool = False):
+                 leave: bool = False, unit_scale: bool = False):
     """A tqdm bar on stderr following the convention of the module docstring.
 
     Parameters
@@ -45,10 +45,13 @@ def progress_bar(total=None, desc: str = "", progress=None, unit: str = "it",
     unit : str
     leave : bool
         Keep the finished bar on screen.
+    unit_scale : bool
+        Show counts and rates with SI prefixes (``1.2G point/s``), for large counts.
     """
     from tqdm import tqdm  # imported when a bar is made, so that `exactid --version` stays fast
 
     return tqdm(total=total, desc=desc, unit=unit, leave=leave, file=sys.stderr,
+                unit_scale=unit_scale,
                 disable=not progress_enabled(progress), mininterval=0.5, dynamic_ncols=True)
 
 

@@ -50,6 +50,24 @@ timed on every ``--h3-reference-every``-th decoder (default 10; 1 = the whole fa
 minimizers are compared too) and compared per evaluated point with the pruned kernel on the
 whole family (a sample would charge the pruned kernel almost the whole family's piece cache).
 
+**Function symmetry** -- on the H = 3 family, the pruned search with the unit symmetries
+(``Family(n_hidden=3)``) and with decoders merged by function (``symmetry="functions"``, the
+``h3`` preset of ``exactid simulate --family``): both whole calls timed, and the minimizers
+compared (every unit-symmetry minimizer maps to a function-symmetry one, with the same grid
+count in all).
+
+**Presets** -- every family of :data:`exactid.search.presets.FAMILIES` (``exactid simulate
+--family NAME``) for J = 3 (and ``h3`` for J = 4): its grid points, canonical decoders, and the
+whole ``grid_search`` call on one seeded random truth (``--no-presets`` skips it).
+
+**Dask** -- on the J.3.1 default family, ``grid_search`` in this process (numba threads)
+against ``grid_search(..., client=...)`` on a ``LocalCluster`` of 1 and 2 single-threaded
+workers (:func:`exactid.search.distributed.local_client`): the whole call and the search loop,
+best of 5 (or ``--repeats``) after one untimed search per cluster (the workers' first use of the
+kernels), the in-process search timed in the same rounds (alternating, the idle cluster
+running), the cluster's start-up time apart, the ratio to the in-process time, and whether
+every field of the result is identical.
+
 Timings are ratios measured in one run on a possibly noisy, shared machine
 (``time.perf_counter``); the fast search is run ``--repeats`` times (default 1) and the best
 is kept.  The numba kernels are compiled (or loaded from numba's on-disk cache) by a warm-up
@@ -59,7 +77,7 @@ asserted and no result is hard-coded.
 Usage::
 
     PYTHONPATH=. python scripts/bench_search.py [--quick] [--seed 0] [--threads N]
-        [--h3-reference-every 10] [--no-h3]
+        [--h3-reference-every 10] [--no-h3] [--no-presets] [--no-dask]
 """
 
 from __future__ import annotations
@@ -366,8 +384,102 @@ def bench_h3(name, family, truth, args):
               "pruned one on the whole family:")
     print_kernel_table(rows, pruned.n_nodes, pruned.n_grid_points / pruned.n_evaluated)
     speedup = (rows[0][1] / rows[0][2]) / (rows[1][1] / rows[1][2])
+    bench_function_symmetry(family, truth, pruned, wall)
     return dict(name=name, speedup=speedup, fraction=rows[1][3], elapsed=rows[1][1],
                 reference=rows[0][1] / rows[0][2] * pruned.n_evaluated)
+
+
+def bench_function_symmetry(family, truth, units, units_wall):
+    """The same search with decoders merged by function (symmetry="functions")."""
+    merged = Family(**{**family.to_dict(), "symmetry": "functions"})
+    t0 = time.perf_counter()
+    result = grid_search(merged, truth)
+    wall = time.perf_counter() - t0
+    mapped = {merged.canonical(c.point) for c in units.minimizers}
+    same = (mapped == {c.point for c in result.minimizers}
+            and sum(c.orbit_size for c in units.minimizers)
+            == sum(c.orbit_size for c in result.minimizers))
+    print(f"    decoders merged by function: {merged.n_decoders():,} "
+          f"canonical decoders instead of {len(family.decoders(True)[0]):,}; whole call "
+          f"{fmt_duration(wall)} instead of {fmt_duration(units_wall)} "
+          f"({units_wall / wall:.3g}x); minimum {result.minimum:.12g} "
+          f"(units {units.minimum:.12g}); minimizers the same functions with the same grid "
+          f"count: {'yes' if same else 'NO'}")
+
+
+def bench_presets(args):
+    """The whole search on one random truth of every preset family (J = 3; h3 also J = 4)."""
+    from exactid.search.presets import FAMILIES
+
+    print("\n=== presets (exactid simulate --family NAME): one random truth each, seed "
+          f"{args.seed}")
+    print(f"    {'family':<8} {'J':>2} {'grid points':>12} {'decoders':>9} {'whole call':>10} "
+          f"{'loop':>10} {'grid pts/s':>10}  minimizers")
+    print(f"    {'-' * 8} {'-' * 2} {'-' * 12} {'-' * 9} {'-' * 10} {'-' * 10} {'-' * 10}  "
+          f"{'-' * 30}")
+    for name, kwargs in FAMILIES.items():
+        for J in (3, 4) if name == "h3" else (3,):
+            family = Family(n_components=J, **kwargs)
+            truth = family.random_point(args.seed)
+            t0 = time.perf_counter()
+            result = grid_search(family, truth)
+            wall = time.perf_counter() - t0
+            print(f"    {name:<8} {J:>2} {family.n_grid_points:>12.3g} "
+                  f"{family.n_decoders():>9,} {fmt_duration(wall):>10} "
+                  f"{fmt_duration(result.elapsed):>10} "
+                  f"{result.n_grid_points / result.elapsed:>10.3g}  "
+                  f"{len(result.minimizers)}, all equivalent to the truth: "
+                  f"{result.all_minimizers_equivalent}, certified {result.certified}")
+
+
+def same_result(a, b) -> bool:
+    """Every field of two search results equal (minimizers with their objectives, errors and
+    orbits; minimum, gap, certificate, counts), bit for bit."""
+    def fields(r):
+        return ([(c.point, c.objective, c.error, c.orbit_size) for c in r.minimizers],
+                r.minimum, r.gap_to_nonequivalent, r.gap_is_lower_bound, r.certified,
+                r.max_error, r.n_evaluated, r.crosscheck, r.equivalence)
+    return fields(a) == fields(b)
+
+
+#: Runs of each search in the Dask table (at least; --repeats if larger), best kept: the
+#: searches take half a second, where one scheduling hiccup shows.
+DASK_REPEATS = 5
+
+
+def bench_dask(name, family, truth, args):
+    """grid_search in this process against a LocalCluster of 1 and 2 workers, alternating
+    (the in-process search is timed in the same rounds, with the idle cluster running)."""
+    from exactid.search import distributed  # optional: needs exactid[distributed]
+
+    def once(**kw):
+        t0 = time.perf_counter()
+        result = grid_search(family, truth, **kw)
+        return time.perf_counter() - t0, result
+
+    print(f"\n=== Dask, {name}: {family.n_grid_points:,} grid points; truth: {truth}")
+    rows = []
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        with distributed.local_client(workers) as client:
+            start = time.perf_counter() - t0
+            first, _ = once(client=client)  # the workers' first use of the kernels, untimed
+            local, remote = [], []
+            for _ in range(max(args.repeats, DASK_REPEATS)):
+                local.append(once())
+                remote.append(once(client=client))
+        (local_wall, serial), (wall, result) = min(local, key=lambda r: r[0]), min(
+            remote, key=lambda r: r[0])
+        rows.append((f"LocalCluster, {workers} worker{'s' * (workers > 1)}", local_wall, wall,
+                     result.elapsed, f"{fmt_time(start)} + first {fmt_time(first)}",
+                     "yes" if same_result(result, serial) else "NO"))
+    print(f"    {'Dask':<24} {'in-process':>10} {'Dask call':>10} {'Dask loop':>10} "
+          f"{'ratio':>6}  {'cluster start + first search':<30} identical")
+    print(f"    {'-' * 24} {'-' * 10} {'-' * 10} {'-' * 10} {'-' * 6}  {'-' * 30} {'-' * 9}")
+    for where, local_wall, wall, loop, start, same in rows:
+        print(f"    {where:<24} {fmt_time(local_wall):>10} {fmt_time(wall):>10} "
+              f"{fmt_time(loop):>10} {wall / local_wall:>5.3g}x  {start:<30} {same}")
+    return rows
 
 
 def main(argv=None) -> None:
@@ -388,6 +500,9 @@ def main(argv=None) -> None:
                     help="time the kernels on the H = 3 family on every k-th decoder (default "
                          "10; 1 = the whole family with both kernels, several minutes)")
     ap.add_argument("--no-h3", action="store_true", help="skip the H = 3 family")
+    ap.add_argument("--no-presets", action="store_true", help="skip the preset families")
+    ap.add_argument("--no-dask", action="store_true",
+                    help="skip the Dask scaling table (needs exactid[distributed])")
     args = ap.parse_args(argv)
     if (args.plain_sample < 1 or args.adaptive_sample < 1 or args.repeats < 1
             or args.h3_reference_every < 1):
@@ -421,6 +536,10 @@ def main(argv=None) -> None:
         name, h3 = h3_family(args.quick)
         kernels.append(bench_h3(name, h3, h3.random_point(np.random.default_rng(args.seed)),
                                 args))
+    if not args.no_presets:
+        bench_presets(args)
+    dask_rows = None if args.no_dask else bench_dask(named[0][0], named[0][1],
+                                                     summaries[0]["truth"], args)
 
     print(f"\nnumba threading layer: {numba.threading_layer()}; threads: "
           f"{numba.get_num_threads()}")
@@ -439,6 +558,12 @@ def main(argv=None) -> None:
     for k in kernels:
         print(f"  {k['name']:<28} {fmt_duration(k['reference']):>14} "
               f"{fmt_duration(k['elapsed']):>11} {k['speedup']:>8.3g}x {k['fraction']:>14.1%}")
+    if dask_rows:
+        print("\nsummary of the Dask path (whole grid_search call, best of 5, after a first "
+              "untimed search)")
+        for where, local_wall, wall, _, _, same in dask_rows:
+            print(f"  {where:<26} {fmt_time(wall):>10} (in this process {fmt_time(local_wall)}, "
+                  f"same rounds) {wall / local_wall:>6.3g}x  identical: {same}")
     print(f"total runtime {time.perf_counter() - t_start:.1f} s")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 EXPLAINED = {
     "H.2": "README, 'Check your own network' (Corollary H.2 as printed is too weak)",
     "J.3.1": "README, 'The J.3.1 study' (the non-unique models have constant decoders)",
+    "D.1": "README, 'The paper's counterexamples' (the errata: true only for n = m = 1)",
     "Table 2": "README, 'VaDE stability on simulated data' (the bullets under the table)",
 }
 

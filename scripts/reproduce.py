@@ -58,6 +58,7 @@ class Settings:
     name: str
     study_models: int
     absval_models: int
+    h3_models: int
     figure1: dict
     finite_sample: dict
     vade_datasets: tuple
@@ -66,12 +67,12 @@ class Settings:
     vade_epochs: tuple
 
 
-QUICK = Settings("quick", study_models=3, absval_models=0,
+QUICK = Settings("quick", study_models=3, absval_models=0, h3_models=0,
                  figure1={"seeds": (12, 14, 22), "points": 31},
                  finite_sample={"sizes": (10, 100, 1000), "replicates": 2},
                  vade_datasets=("pinwheel",), vade_runs=3, vade_samples=2000,
                  vade_epochs=(5, 10))
-FULL = Settings("full", study_models=50, absval_models=4,
+FULL = Settings("full", study_models=50, absval_models=4, h3_models=50,
                 figure1={"models": 24, "points": 61},
                 finite_sample={"sizes": (10, 30, 100, 300, 1000, 3000), "replicates": 6},
                 vade_datasets=("pinwheel", "parallelograms1", "parallelograms2",
@@ -287,7 +288,29 @@ def study_stage(rep: Report, settings: Settings, out: Path) -> None:
                        f"({found} of {len(absval_records)})", found == len(absval_records))
         payload["absval_models"] = [_trimmed(r) for r in absval_records]
         rep.show("j31_absval_summary", summarize(absval_records))
+    if settings.h3_models:
+        payload["h3_models"] = [_trimmed(r) for r in h3_study(rep, settings.h3_models)]
     atomic_write(out / f"j31_study_{settings.name}.json", to_json(payload, indent=1), "study")
+
+
+def h3_study(rep: Report, n_models: int) -> list[dict]:
+    """The same study on the h3 family (three hidden units; exactid simulate --family h3),
+    beyond the paper's toy models."""
+    from exactid.search.presets import family_kwargs
+    from exactid.search.study import run_study, summarize
+
+    print(f"\nthe h3 family (three hidden units, 3.7e9 grid points for J = 3), {n_models} models")
+    records = run_study(n_models, 0, (2, 3), family_kwargs=family_kwargs("h3"), log=sys.stdout)
+    rep.show("j31_h3_summary", summarize(records))
+    bad = sum(r["contradiction"] for r in records)
+    rep.check("h3 family: records contradicting Theorem 3.2", bad, 0)
+    rep.check_true("h3 family: the truth is a global minimizer in every model",
+                   all(r["truth_is_minimizer"] for r in records))
+    rep.check("h3 family: max |min objective - entropy of the truth|",
+              max(abs(r["min_objective"] - r["truth_objective"]) for r in records), 1e-10)
+    rep.paper.append(claim_row("Theorem 3.2 (a), (c), three hidden units (h3 family)", "holds",
+                               f"{bad} contradictions in {len(records)} models", bad == 0))
+    return records
 
 
 def _trimmed(record: dict) -> dict:
@@ -301,6 +324,7 @@ def counterexample_stage(rep: Report) -> None:
 
     from exactid.cli import main as cli_main
     from exactid.counterexamples import format_table, verify_all
+    from exactid.counterexamples.errata import verify_remark_d1
     from exactid.identifiability import check_injectivity
     from exactid.io import save_net
 
@@ -331,6 +355,12 @@ def counterexample_stage(rep: Report) -> None:
     rep.paper.append(claim_row("Corollary H.2 as printed: widths + dim f(R^m) = m => (F3)",
                                "holds", "fails for z -> (|z|, |z|)",
                                not (h2.F3.holds is False and h2_printed), EXPLAINED["H.2"]))
+    d1 = verify_remark_d1()
+    rep.check_true("Remark D.1 erratum confirmed: an (F3) net R -> R^2 with a point of two "
+                   "preimages of probability 0", d1.confirmed)
+    rep.paper.append(claim_row("Remark D.1: (F3) => one preimage except on a null set of "
+                               "atoms", "holds", "fails for n > m (a crossing f(-2) = f(1))",
+                               not d1.confirmed, EXPLAINED["D.1"]))
     h4 = check_injectivity(leaky)
     ok = h4.F4.holds is True and h4.appendix_h["Corollary H.4"]["conditions_hold"]
     rep.check_true("leaky net with invertible layers is (F4), as Corollary H.4 says", ok)

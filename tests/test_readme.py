@@ -32,7 +32,7 @@ RUN_ALL = os.environ.get("EXACTID_README") == "all"
 #: Command prefixes that run for minutes: checked, not run, unless EXACTID_README=all.
 HEAVY = ("make", "HYPOTHESIS_PROFILE=", "exactid simulate --full", "python scripts/",
          "exactid hierarchy", "exactid simulate --models 2 --workers",
-         "exactid simulate --full --scheduler",
+         "exactid simulate --full --scheduler", "exactid simulate --family",
          "vade-check stability --dataset pinwheel --json", "vade-check stability --dataset par",
          "vade-check stability --dataset tcl", "pip install", "source .venv/bin/activate",
          "python -m venv", "dask scheduler", "dask worker")

@@ -9,7 +9,7 @@ import sys
 from .. import limits
 from ..errors import Interrupted
 from ..files import atomic_write, check_output, to_json
-from ..search import checkpoint, distributed, study
+from ..search import checkpoint, distributed, presets, study
 from .options import add_progress_options
 from .run import EXIT_OK
 
@@ -31,6 +31,11 @@ def register(sub) -> None:
     p.add_argument("--J", default="2,3", metavar="LIST",
                    help="mixture sizes, used in turn (default 2,3)")
     p.add_argument("--full", action="store_true", help="the paper-scale study (50 models)")
+    p.add_argument("--family", choices=tuple(presets.FAMILIES), default="j31",
+                   help="the grid searched (default j31, the paper's: 2 hidden units, 5 values "
+                   "per network parameter); h3: 3 hidden units; h4: 4 hidden units (beta, pi "
+                   "in 3 values); fine: steps of 0.25 for alpha, beta, pi; leaky: j31 with "
+                   "leaky ReLU (slope 1/4)")
     p.add_argument("--decoder", choices=("random", "absval"), default="random",
                    help="truth decoders drawn from the grid (default) or |z| for every model")
     p.add_argument("--tol", type=float, default=1e-12,
@@ -74,9 +79,12 @@ def run(args) -> int:
         raise ValueError(f"--workers: expected an integer >= 1, found {args.workers}")
     if args.checkpoint is not None:
         checkpoint.check_directory(args.checkpoint)
-    study.study_families(components)  # every family checked for size before any work
+    family_kwargs = presets.family_kwargs(args.family)
+    # Every family checked for size before any work.
+    study.study_families(components, family_kwargs)
     header = {"study": "J.3.1", "seed": args.seed, "models": n_models,
-              "components": list(components), "decoder": args.decoder, "tol": args.tol}
+              "components": list(components), "decoder": args.decoder, "tol": args.tol,
+              "family": args.family}
     previous = []
     if args.json:
         if args.resume and os.path.exists(args.json):
@@ -86,6 +94,7 @@ def run(args) -> int:
     if args.decoder == "absval":
         truth_decoder = {"alpha": (1.0, 1.0), "beta": (-1.0, 1.0), "pi": (0.0, 0.0)}
     print(f"J.3.1 study: {n_models} models, seed {args.seed}, J in {list(components)}"
+          + ("" if args.family == "j31" else f", family {args.family}")
           + (", decoder |z| = ReLU(z) + ReLU(-z) (violates F2)" if truth_decoder else "")
           + (f"; resuming after {len(previous)} completed models" if previous else ""),
           file=sys.stderr)
@@ -98,7 +107,8 @@ def run(args) -> int:
 
     try:
         with _cluster(args) as client:
-            study.run_study(n_models, args.seed, components, tol=args.tol,
+            study.run_study(n_models, args.seed, components, family_kwargs=family_kwargs,
+                            tol=args.tol,
                             truth_decoder=truth_decoder, start=len(previous), on_record=keep,
                             progress=args.progress, client=client,
                             checkpoint=args.checkpoint)

@@ -9,8 +9,9 @@ finish.  That is what makes the distributed search (:mod:`exactid.search.distrib
 resumed checkpoint (:mod:`exactid.search.checkpoint`) give the serial search's result exactly.
 
 What to use when: :func:`plan` lists the chunks; :func:`run_chunk` computes one (anywhere:
-it only needs the picklable ``setup``); :func:`serial_results` runs them in this process, in
-order, yielding each result as it is done.
+it only needs the picklable ``setup``), :func:`run_chunks` several in a row (one Dask task,
+so that the per-task overhead is paid once per batch); :func:`serial_results` runs them in
+this process, in order, yielding each result as it is done.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Chunk", "ChunkResult", "plan", "run_chunk", "serial_results"]
+__all__ = ["Chunk", "ChunkResult", "plan", "run_chunk", "run_chunks", "serial_results"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ def run_chunk(setup, chunk: Chunk, keep: int) -> ChunkResult:
     setup.run(chunk.lo, chunk.hi, setup.family.noise_stds[chunk.sigma_index], obj, err, idx,
               rest)
     return ChunkResult(obj, err, idx, rest)
+
+
+def run_chunks(setup, chunks, keep: int) -> list[ChunkResult]:
+    """:func:`run_chunk` for each of ``chunks``, in order."""
+    return [run_chunk(setup, chunk, keep) for chunk in chunks]
 
 
 def serial_results(setup, chunks, keep: int):

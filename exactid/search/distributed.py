@@ -1,11 +1,13 @@
 """The exhaustive search on a Dask cluster (optional: ``pip install 'exactid[distributed]'``).
 
 ``grid_search(..., client=client)`` sends the search's fixed inputs to every worker once and
-each chunk of decoders (:mod:`exactid.search.chunks`) as one task; each task returns its chunk's
-kept lists and lower bound, and the driver merges them by decoder index exactly as the serial
-search does, so the result is identical bit for bit.  Tasks are pure functions of their chunk:
-when a worker dies, the scheduler runs its unfinished chunks again elsewhere, and the result is
-still identical.
+the chunks of decoders (:mod:`exactid.search.chunks`) as tasks, a few consecutive chunks per
+task (:func:`batches`: about :data:`TASKS_PER_WORKER` tasks per worker, so that Dask's
+per-task cost of a few milliseconds stays small next to the work); each task returns its
+chunks' kept lists and lower bounds, and the driver merges them by decoder index exactly as
+the serial search does, so the result is identical bit for bit.  Tasks are pure functions of
+their chunks: when a worker dies, the scheduler runs its unfinished tasks again elsewhere, and
+the result is still identical.
 
 What to use when:
 
@@ -24,13 +26,27 @@ from __future__ import annotations
 import contextlib
 
 from ..errors import InputError
-from .chunks import run_chunk
+from .chunks import run_chunks
 
-__all__ = ["dask_results", "local_client", "connect", "require_distributed",
-           "CONNECT_TIMEOUT"]
+__all__ = ["dask_results", "batches", "local_client", "connect", "require_distributed",
+           "CONNECT_TIMEOUT", "TASKS_PER_WORKER", "MAX_CHUNKS_PER_TASK"]
 
 #: Seconds to wait for a scheduler before giving up (--scheduler).
 CONNECT_TIMEOUT = 10.0
+#: Tasks per worker a search aims at: enough to balance the load and lose little when a
+#: worker dies, few enough that the per-task cost stays small.
+TASKS_PER_WORKER = 6
+#: At most this many chunks per task, so that progress, checkpoints and Ctrl-C stay within
+#: seconds on big families.
+MAX_CHUNKS_PER_TASK = 16
+
+
+def batches(chunks: list, n_workers: int) -> list[list]:
+    """Consecutive runs of ``chunks``, one per task: about :data:`TASKS_PER_WORKER` per worker,
+    at most :data:`MAX_CHUNKS_PER_TASK` chunks each."""
+    size = -(-len(chunks) // max(1, TASKS_PER_WORKER * max(1, n_workers)))
+    size = min(max(size, 1), MAX_CHUNKS_PER_TASK)
+    return [chunks[i:i + size] for i in range(0, len(chunks), size)]
 
 
 def require_distributed():
@@ -105,13 +121,13 @@ def dask_results(client, setup, chunks, keep: int):
     if not chunks:
         return
     remote = client.scatter(setup, broadcast=True, hash=False)
-    futures = client.map(run_chunk, [remote] * len(chunks), chunks, [keep] * len(chunks),
+    groups = batches(chunks, len(client.scheduler_info().get("workers", ())))
+    futures = client.map(run_chunks, [remote] * len(groups), groups, [keep] * len(groups),
                          pure=False)
-    which = {future.key: chunk for future, chunk in zip(futures, chunks)}
+    which = {future.key: group for future, group in zip(futures, groups)}
     try:
-        for future in distributed.as_completed(futures):
-            result = future.result()
-            yield which[future.key], result
+        for future, results in distributed.as_completed(futures, with_results=True):
+            yield from zip(which[future.key], results)
             future.release()
     finally:
         client.cancel(futures)

@@ -304,28 +304,35 @@ def _sweep(setup: _Setup, kept: _Kept, progress, n_grid_points: int, tol: float,
     (finished chunks stay in ``store``)."""
     family = setup.family
     n_total = setup.n_dec * len(family.noise_stds)
-    bar = progress_bar(n_total, "grid search", progress, unit="decoder")
-    start = time.perf_counter()
-    done = 0
-    keep = kept.obj.shape[-1]
+    chunks = plan(len(family.noise_stds), setup.n_dec, DECODERS_PER_CHUNK)
+    # In evaluated grid points, chunks as a postfix; tqdm adds the rate and the time left.
+    bar = progress_bar(n_total * setup.n_cfg, "grid search", progress, unit="point",
+                       unit_scale=True)
+    start, done, keep = time.perf_counter(), 0, kept.obj.shape[-1]
+    counter = iter(range(1, len(chunks) + 1))
+
+    def advance(chunk):
+        nonlocal done
+        done += chunk.hi - chunk.lo
+        bar.set_postfix_str(f"chunk {next(counter)}/{len(chunks)}", refresh=False)
+        bar.update((chunk.hi - chunk.lo) * setup.n_cfg)
+
     try:
         todo = []
-        for chunk in plan(len(family.noise_stds), setup.n_dec, DECODERS_PER_CHUNK):
+        for chunk in chunks:
             result = store.load(chunk) if store is not None else None
             if result is None:
                 todo.append(chunk)
                 continue
             kept.store(chunk, result)
-            done += chunk.hi - chunk.lo
-            bar.update(chunk.hi - chunk.lo)
+            advance(chunk)
         source = (serial_results(setup, todo, keep) if client is None
                   else dask_results(client, setup, todo, keep))
         for chunk, result in source:
             kept.store(chunk, result)
             if store is not None:
                 store.save(chunk, result)
-            done += chunk.hi - chunk.lo
-            bar.update(chunk.hi - chunk.lo)
+            advance(chunk)
     except KeyboardInterrupt:
         elapsed = time.perf_counter() - start
         n_evaluated = done * setup.n_cfg

@@ -11,7 +11,15 @@ zero-weight component; the input weight and bias of a unit with :math:`\alpha = 
 identical objectives, so the search evaluates one canonical representative per orbit
 (:meth:`Family.configurations`, :meth:`Family.decoders`), enumerated directly in lexicographic
 order at a cost proportional to the output, and counted (:meth:`Family.n_configurations`,
-:meth:`Family.check_size`) before any enumeration, so an oversized family fails at once.
+:meth:`Family.check_size`) before any enumeration, so an oversized family fails at once.  With
+``symmetry="functions"`` the decoders are further merged by the function they compute, decided
+exactly (:mod:`exactid.search.functions`: dead units with :math:`\beta = 0`, constant units,
+cancelling units, rescalings that stay on the grid).
+
+What to use when: the J.3.1 family of the paper is ``Family()`` (or ``Family(n_components=2)``);
+bigger families (three or four hidden units, finer grids, leaky ReLU) are named in
+:data:`exactid.search.presets.FAMILIES` and are best searched with ``symmetry="functions"``,
+which their presets set.
 """
 
 from __future__ import annotations
@@ -26,8 +34,12 @@ from .. import limits
 from ..errors import LimitExceeded
 from ..models import GaussianMixture, LatentModel, ReluNet
 from ..validation import as_generator
+from .functions import function_classes
 
-__all__ = ["Family", "FamilyPoint"]
+__all__ = ["Family", "FamilyPoint", "SYMMETRIES"]
+
+#: The decoder symmetry reductions of :class:`Family` (its ``symmetry`` argument).
+SYMMETRIES = ("units", "functions")
 
 
 
@@ -126,6 +138,12 @@ class Family:
         Grid of the noise standard deviation (one value = fixed noise), all > 0.
     negative_slope : float
         0 for ReLU, > 0 for leaky ReLU.
+    symmetry : {"units", "functions"}
+        The decoder symmetries reduced (:meth:`decoders`): ``"units"`` (default) permutations
+        of the hidden units and units with alpha = 0; ``"functions"`` also merges every two
+        decoders that compute the same function (decided exactly,
+        :mod:`exactid.search.functions`).  The search result is the same up to which member of
+        an orbit represents it; ``"functions"`` evaluates fewer decoders.
 
     Notes
     -----
@@ -144,6 +162,7 @@ class Family:
     biases: tuple = (-1.0, -0.5, 0.0, 0.5, 1.0)
     noise_stds: tuple = (0.25,)
     negative_slope: float = 0.0
+    symmetry: str = "units"
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -162,6 +181,9 @@ class Family:
         if isinstance(slope, bool) or not np.isfinite(float(slope)) or float(slope) < 0:
             raise ValueError(f"negative_slope: expected a finite number >= 0, found {slope!r}")
         set_(self, "negative_slope", float(slope))
+        if self.symmetry not in SYMMETRIES:
+            raise ValueError(f"symmetry: expected one of {', '.join(SYMMETRIES)}, found "
+                             f"{self.symmetry!r}")
 
     # -- grids -------------------------------------------------------------------------------
     def n_weight_vectors(self) -> int:
@@ -194,7 +216,14 @@ class Family:
         return total
 
     def n_decoders(self, canonical: bool = True) -> int:
-        """Number of rows of :meth:`decoders`, computed without enumerating them."""
+        """Number of rows of :meth:`decoders`: computed without enumerating them, except with
+        ``symmetry="functions"`` (the decoders are enumerated and merged, once)."""
+        if canonical and self.symmetry == "functions":
+            return len(self.decoders()[0])
+        return self._n_unit_decoders(canonical)
+
+    def _n_unit_decoders(self, canonical: bool) -> int:
+        """Number of decoders after the unit symmetries (the enumeration's size)."""
         n_units = len(self.alphas) * len(self.betas) * len(self.biases)
         if not canonical:
             return n_units ** self.n_hidden
@@ -209,7 +238,7 @@ class Family:
         enumeration)."""
         self._check_count(self.n_configurations(canonical), limits.MAX_FAMILY_CONFIGURATIONS,
                           "mixture configurations to enumerate", "MAX_FAMILY_CONFIGURATIONS")
-        self._check_count(self.n_decoders(canonical), limits.MAX_FAMILY_DECODERS,
+        self._check_count(self._n_unit_decoders(canonical), limits.MAX_FAMILY_DECODERS,
                           "decoders to enumerate", "MAX_FAMILY_DECODERS")
         # Orbit sizes and grid counts are 64-bit integers.
         self._check_count(self.n_grid_points, 2**62, "grid points", "n_grid_points",
@@ -292,7 +321,8 @@ class Family:
         canonical : bool
             If True, one representative per orbit of the decoder symmetries that keep every
             parameter on the grid: permutations of the hidden units, and the input weight and
-            bias of a unit with alpha = 0 (set to the first grid values).
+            bias of a unit with alpha = 0 (set to the first grid values); with
+            ``symmetry="functions"``, one per function (the first in the order below).
 
         Returns
         -------
@@ -305,6 +335,30 @@ class Family:
             If D would exceed :data:`exactid.limits.MAX_FAMILY_DECODERS`.
         """
         key = ("decoders", canonical)
+        if key in self._cache:
+            return self._cache[key]
+        if canonical and self.symmetry == "functions":
+            decoders, orbit = self._unit_decoders(True)
+            labels = self._function_labels()
+            first = np.unique(labels, return_index=True)[1]
+            merged = np.zeros(first.size, dtype=np.int64)
+            np.add.at(merged, labels, orbit)
+            self._cache[key] = decoders[first], merged
+            return self._cache[key]
+        self._cache[key] = self._unit_decoders(canonical)
+        return self._cache[key]
+
+    def _function_labels(self) -> np.ndarray:
+        """The function class of each unit-canonical decoder, shape (D_units,)."""
+        if "labels" not in self._cache:
+            self._cache["labels"] = function_classes(self._unit_decoders(True)[0],
+                                                     self.negative_slope, self.betas,
+                                                     self.biases)
+        return self._cache["labels"]
+
+    def _unit_decoders(self, canonical: bool):
+        """:meth:`decoders` after the unit symmetries only (cached)."""
+        key = ("unit decoders", canonical)
         if key in self._cache:
             return self._cache[key]
         self.check_size(canonical)
@@ -393,6 +447,8 @@ class Family:
                              f"{self.n_hidden} hidden units, found {len(pairs)} and {len(units)}")
         pairs.sort()
         units.sort()
+        if self.symmetry == "functions":
+            units = self._function_representative(units)
         atoms = self.atoms()
         return FamilyPoint(
             tuple(c / self.weight_steps for c, _ in pairs),
@@ -400,6 +456,15 @@ class Family:
             tuple(float(atoms[a, 1]) for _, a in pairs),
             tuple(u[0] for u in units), tuple(u[1] for u in units), tuple(u[2] for u in units),
             point.noise_std, self.negative_slope)
+
+    def _function_representative(self, units: list) -> list:
+        """The units of the decoder representing the function of the unit-canonical
+        ``units`` (sorted (alpha, beta, pi) tuples)."""
+        decoders = self._unit_decoders(True)[0]
+        row = np.flatnonzero(np.all(decoders == np.array(units, dtype=float).T, axis=(1, 2)))
+        labels = self._function_labels()
+        first = int(np.flatnonzero(labels == labels[row[0]])[0])
+        return [tuple(float(v) for v in unit) for unit in decoders[first].T]
 
     def random_point(self, seed=None) -> FamilyPoint:
         """A grid point drawn uniformly from the full grid (J.3.1, steps 1-4).
@@ -429,7 +494,8 @@ class Family:
                 "weight_steps": self.weight_steps, "means": list(self.means),
                 "variances": list(self.variances), "alphas": list(self.alphas),
                 "betas": list(self.betas), "biases": list(self.biases),
-                "noise_stds": list(self.noise_stds), "negative_slope": self.negative_slope}
+                "noise_stds": list(self.noise_stds), "negative_slope": self.negative_slope,
+                "symmetry": self.symmetry}
 
 
 

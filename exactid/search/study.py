@@ -239,7 +239,8 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
         is a terminal; see :mod:`exactid.progress`).
     truth_decoder : dict, optional
         ``{"alpha": ..., "beta": ..., "pi": ...}``: every truth gets this decoder (its prior is
-        still drawn at random), e.g. |z| to violate (F2) on purpose.
+        still drawn at random), e.g. |z| to violate (F2) on purpose; dead units (alpha = 0)
+        are added when the family has more hidden units.
     log : file-like, optional
         Default ``sys.stderr`` (looked up at call time).
     start : int
@@ -268,10 +269,13 @@ def run_study(n_models: int = DEFAULT_MODELS, seed: int = 0, components=(2, 3), 
         truth = None
         if truth_decoder is not None:
             drawn = families[J].random_point(seed + i)
+            # Dead units (alpha = 0) fill a decoder given with fewer units than the family's.
+            fill = families[J].n_hidden - len(truth_decoder["alpha"])
             truth = FamilyPoint(drawn.weights, drawn.means, drawn.variances,
-                                tuple(truth_decoder["alpha"]), tuple(truth_decoder["beta"]),
-                                tuple(truth_decoder["pi"]), drawn.noise_std,
-                                drawn.negative_slope)
+                                tuple(truth_decoder["alpha"]) + (0.0,) * fill,
+                                tuple(truth_decoder["beta"]) + (families[J].betas[0],) * fill,
+                                tuple(truth_decoder["pi"]) + (families[J].biases[0],) * fill,
+                                drawn.noise_std, drawn.negative_slope)
             families[J].canonical(truth)  # raises if the decoder is not on the grid
         search = {"client": client}
         if checkpoint is not None:
@@ -311,7 +315,9 @@ def model_line(record: dict) -> str:
 
 
 #: Keys of a study file's header that must match for ``--resume``.
-HEADER_KEYS = ("study", "seed", "models", "components", "decoder", "tol")
+HEADER_KEYS = ("study", "seed", "models", "components", "decoder", "tol", "family")
+#: Header values of files written before a key existed.
+_HEADER_DEFAULTS = {"family": "j31"}
 
 
 def study_payload(header: dict, records: list[dict], n_models: int) -> dict:
@@ -342,8 +348,9 @@ def resume_records(path: str, header: dict) -> list[dict]:
             or not isinstance(data.get("records"), list):
         raise ValueError(f"--resume: {path}: not a study file written by exactid simulate")
     for key in HEADER_KEYS:
-        if data.get(key) != header[key]:
-            raise ValueError(f"--resume: {path} was written with {key} = {data.get(key)!r}, "
+        found = data.get(key, _HEADER_DEFAULTS.get(key))
+        if found != header[key]:
+            raise ValueError(f"--resume: {path} was written with {key} = {found!r}, "
                              f"not {header[key]!r}; use the same arguments or another file")
     records = data["records"]
     for i, record in enumerate(records):

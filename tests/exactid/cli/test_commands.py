@@ -388,7 +388,11 @@ def test_simulate_interrupt_writes_nothing(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    ([], dict(n_models=8, seed=0, components=(2, 3), tol=1e-12, truth_decoder=None)),
+    ([], dict(n_models=8, seed=0, components=(2, 3), tol=1e-12, truth_decoder=None,
+              family_kwargs={})),
+    (["--family", "h3"], dict(family_kwargs={"n_hidden": 3, "symmetry": "functions"})),
+    (["--family", "leaky"], dict(family_kwargs={"negative_slope": 0.25,
+                                                "symmetry": "functions"})),
     (["--full"], dict(n_models=50)),
     (["--full", "--models", "3"], dict(n_models=3)),
     (["--seed", "7", "--J", "3,2,2", "--tol", "1e-10"],
@@ -401,9 +405,9 @@ def test_simulate_passes_options_to_run_study(capsys, monkeypatch, argv, expecte
 
     seen = {}
 
-    def fake(n_models, seed, components, *, tol, truth_decoder, **kwargs):
+    def fake(n_models, seed, components, *, tol, truth_decoder, family_kwargs, **kwargs):
         seen.update(n_models=n_models, seed=seed, components=components, tol=tol,
-                    truth_decoder=truth_decoder)
+                    truth_decoder=truth_decoder, family_kwargs=family_kwargs)
         return []
 
     monkeypatch.setattr(exactid.search.study, "run_study", fake)
@@ -415,3 +419,52 @@ def test_simulate_passes_options_to_run_study(capsys, monkeypatch, argv, expecte
     assert "records written" not in captured.out
     if "--decoder" in argv:
         assert "violates F2" in captured.err
+
+
+def test_simulate_unknown_family_exits_2(tmp_path, capsys):
+    out = tmp_path / "out.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--family", "h9", "--json", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "exactid simulate: error: argument --family: invalid choice: 'h9'" in err
+    assert "j31" in err and "h3" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_bigger_family_with_the_absval_decoder(tmp_path, capsys):
+    """--family h4 (four hidden units): the |z| truth gets two dead units, and the search of
+    the 5e8-point J = 2 grid finds what Remark 3.6 predicts (a few seconds)."""
+    from exactid.search import Family
+    from exactid.search.presets import FAMILIES
+
+    out = tmp_path / "study.json"
+    assert main(["simulate", "--family", "h4", "--decoder", "absval", "--models", "1", "--J",
+                 "2", "--quiet", "--json", str(out)]) == 0
+    payload = _strict_json(out.read_text())
+    assert payload["family"] == "h4"
+    (record,) = payload["records"]
+    family = Family(n_components=2, **FAMILIES["h4"])
+    assert record["family"] == family.to_dict() and record["family"]["n_hidden"] == 4
+    assert record["n_grid_points"] == family.n_grid_points
+    assert record["truth"]["alpha"] == [1.0, 1.0, 0.0, 0.0]
+    assert record["truth"]["beta"][:2] == [-1.0, 1.0]
+    assert record["truth_is_minimizer"] and not record["contradiction"]
+    assert not record["f_weakly_injective"]
+
+
+def test_simulate_resume_refuses_another_family(tmp_path, capsys, monkeypatch):
+    """A study file written before --family existed counts as --family j31."""
+    import exactid.search.study
+
+    monkeypatch.setattr(exactid.search.study, "run_study", lambda *a, **k: [])
+    out = tmp_path / "study.json"
+    old = {"study": "J.3.1", "seed": 0, "models": 1, "components": [2], "decoder": "random",
+           "tol": 1e-12, "status": "partial", "completed": 0, "records": []}
+    out.write_text(json.dumps(old))
+    argv = ["simulate", "--models", "1", "--J", "2", "--resume", "--json", str(out)]
+    assert main([*argv, "--family", "h3"]) == 2
+    err = capsys.readouterr().err
+    assert "was written with family = 'j31', not 'h3'" in err
+    assert json.loads(out.read_text()) == old
+    assert main(argv) == 0

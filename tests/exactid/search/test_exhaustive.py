@@ -240,6 +240,10 @@ FAMILIES_SMALL = [
          alphas=(-1.0, 0.0), betas=(1.0, 2.0), biases=(0.0,), noise_stds=(0.3,)),
 ]
 SMALL_IDS = ["eq", "leaky", "j3-two-noises", "h3-two-variances"]
+# The same families with the decoders merged by function (exactid.search.functions); the
+# generic tests below hold for both reductions.
+FAMILIES_SMALL += [dict(kwargs, symmetry="functions") for kwargs in FAMILIES_SMALL]
+SMALL_IDS += [f"{name}-functions" for name in SMALL_IDS]
 
 
 def brute_force_size(family: Family) -> int:
@@ -290,7 +294,9 @@ def test_canonical_map_and_orbit_sizes(kwargs):
     assert hits == Counter(expected)
 
 
-@pytest.mark.parametrize("kwargs", [FAM_EQ, FAM_LEAKY], ids=["relu", "leaky"])
+@pytest.mark.parametrize("kwargs", [FAM_EQ, FAM_LEAKY, dict(FAM_EQ, symmetry="functions"),
+                                    dict(FAM_LEAKY, symmetry="functions")],
+                         ids=["relu", "leaky", "relu-functions", "leaky-functions"])
 def test_canonical_point_has_the_same_density(kwargs):
     """The symmetries behind the reduction are exact: a grid point and its canonical
     representative have the same log density (to rounding)."""
@@ -321,6 +327,7 @@ def test_canonical_point_has_the_same_density(kwargs):
     (dict(weight_steps=2.0), "weight_steps: expected an integer >= 1"),
     (dict(negative_slope=-0.1), "negative_slope: expected a finite number >= 0"),
     (dict(negative_slope=True), "negative_slope: expected a finite number >= 0"),
+    (dict(symmetry="all"), "symmetry: expected one of units, functions"),
 ])
 def test_family_validation(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -374,7 +381,8 @@ def test_canonical_rejects_other_activation():
 
 
 # -- 5. equality with the slow reference ---------------------------------------------------------
-EQ_CASES = {"relu-seed0": (FAM_EQ, 0, 1e-9), "leaky-seed5": (FAM_LEAKY, 5, 1e-9)}
+EQ_CASES = {"relu-seed0": (FAM_EQ, 0, 1e-9), "leaky-seed5": (FAM_LEAKY, 5, 1e-9),
+            "relu-functions-seed0": (dict(FAM_EQ, symmetry="functions"), 0, 1e-9)}
 
 
 @pytest.fixture(scope="module", params=list(EQ_CASES))
