@@ -4,6 +4,7 @@ module's unit tables."""
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -101,13 +102,20 @@ def test_known_identities(first, second, slope, same):
     assert bool(labels[0] == labels[1]) is same
 
 
+@functools.cache
+def one_component_family(name) -> Family:
+    """A family of SMALL with one prior atom and merged decoders (built once per name: its
+    function classes are cached on the instance)."""
+    return Family(**SMALL[name], n_components=1, weight_steps=1, means=(0.0,),
+                  symmetry="functions")
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(list(SMALL)), st.data())
 def test_family_canonical_maps_to_the_same_function(name, data):
     """Family.canonical with symmetry="functions" returns a point whose decoder is the same
     function (exactly) and which is one of the evaluated decoders."""
-    family = Family(**SMALL[name], n_components=1, weight_steps=1, means=(0.0,),
-                    symmetry="functions")
+    family = one_component_family(name)
     point = family.random_point(data.draw(st.integers(0, 10**6)))
     rep = family.canonical(point)
     slope = Fraction(family.negative_slope)
