@@ -348,10 +348,10 @@ def resume_records(path: str, header: dict) -> list[dict]:
             or not isinstance(data.get("records"), list):
         raise ValueError(f"--resume: {path}: not a study file written by exactid simulate")
     for key in HEADER_KEYS:
-        found = data.get(key, _HEADER_DEFAULTS.get(key))
-        if found != header[key]:
+        found, wanted = (d.get(key, _HEADER_DEFAULTS.get(key)) for d in (data, header))
+        if found != wanted:
             raise ValueError(f"--resume: {path} was written with {key} = {found!r}, "
-                             f"not {header[key]!r}; use the same arguments or another file")
+                             f"not {wanted!r}; use the same arguments or another file")
     records = data["records"]
     for i, record in enumerate(records):
         if not isinstance(record, dict) or record.get("seed") != header["seed"] + i:

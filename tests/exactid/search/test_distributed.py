@@ -22,7 +22,7 @@ from exactid.search import chunks as chunks_module
 from exactid.search import exhaustive
 from exactid.search.checkpoint import MANIFEST, CheckpointError, check_directory
 from exactid.search.chunks import plan, serial_results
-from exactid.search.distributed import connect, dask_results, local_client
+from exactid.search.distributed import batches, connect, dask_results, local_client
 
 distributed = pytest.importorskip("distributed")
 
@@ -169,3 +169,17 @@ def test_bad_worker_counts(workers):
     with pytest.raises(ValueError, match=r"--workers: expected an integer >= 1"):
         with local_client(workers):
             pass
+
+
+@pytest.mark.parametrize("n_chunks, workers, size", [
+    (81, 2, 7),      # the J.3.1 family: 12 tasks of at most 7 chunks
+    (81, 1, 14),
+    (945, 2, 16),    # h3: capped at MAX_CHUNKS_PER_TASK
+    (5, 8, 1),       # fewer chunks than tasks wanted: one chunk each
+    (3, 0, 1),       # no worker known yet: still one task per few chunks
+])
+def test_batches_cover_every_chunk_in_order(n_chunks, workers, size):
+    chunks = plan(1, 64 * n_chunks, 64)
+    groups = batches(chunks, workers)
+    assert [c for group in groups for c in group] == chunks
+    assert max(len(group) for group in groups) == size
