@@ -265,12 +265,7 @@ def study_stage(rep: Report, settings: Settings, out: Path) -> None:
           "grid search of each")
     records = run_study(settings.study_models, 0, (2, 3), log=sys.stdout)
     rep.show("j31_summary", summarize(records))
-    bad = sum(r["contradiction"] for r in records)
-    rep.check("records contradicting Theorem 3.2", bad, 0)
-    rep.check_true("the truth is a global minimizer in every model",
-                   all(r["truth_is_minimizer"] for r in records))
-    rep.check("max |min objective - entropy of the truth|",
-              max(abs(r["min_objective"] - r["truth_objective"]) for r in records), 1e-10)
+    bad = theory_checks(rep, records)
     n, unique = len(records), sum(r["all_minimizers_equivalent"] for r in records)
     rep.paper.append(claim_row("Sec. 4 / J.3.1: truth is the unique global minimizer",
                                "50 of 50", f"{unique} of {n}", unique == n, EXPLAINED["J.3.1"]))
@@ -293,6 +288,18 @@ def study_stage(rep: Report, settings: Settings, out: Path) -> None:
     atomic_write(out / f"j31_study_{settings.name}.json", to_json(payload, indent=1), "study")
 
 
+def theory_checks(rep: Report, records: list[dict], label: str = "") -> int:
+    """The checks of a study's records against the theory; returns the number of records
+    that contradict Theorem 3.2."""
+    bad = sum(r["contradiction"] for r in records)
+    rep.check(f"{label}records contradicting Theorem 3.2", bad, 0)
+    rep.check_true(f"{label}the truth is a global minimizer in every model",
+                   all(r["truth_is_minimizer"] for r in records))
+    rep.check(f"{label}max |min objective - entropy of the truth|",
+              max(abs(r["min_objective"] - r["truth_objective"]) for r in records), 1e-10)
+    return bad
+
+
 def h3_study(rep: Report, n_models: int) -> list[dict]:
     """The same study on the h3 family (three hidden units; exactid simulate --family h3),
     beyond the paper's toy models."""
@@ -302,12 +309,7 @@ def h3_study(rep: Report, n_models: int) -> list[dict]:
     print(f"\nthe h3 family (three hidden units, 3.7e9 grid points for J = 3), {n_models} models")
     records = run_study(n_models, 0, (2, 3), family_kwargs=family_kwargs("h3"), log=sys.stdout)
     rep.show("j31_h3_summary", summarize(records))
-    bad = sum(r["contradiction"] for r in records)
-    rep.check("h3 family: records contradicting Theorem 3.2", bad, 0)
-    rep.check_true("h3 family: the truth is a global minimizer in every model",
-                   all(r["truth_is_minimizer"] for r in records))
-    rep.check("h3 family: max |min objective - entropy of the truth|",
-              max(abs(r["min_objective"] - r["truth_objective"]) for r in records), 1e-10)
+    bad = theory_checks(rep, records, "h3 family: ")
     rep.paper.append(claim_row("Theorem 3.2 (a), (c), three hidden units (h3 family)", "holds",
                                f"{bad} contradictions in {len(records)} models", bad == 0))
     return records
