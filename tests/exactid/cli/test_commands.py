@@ -1,6 +1,7 @@
 """End-to-end tests of the `exactid` command (through main(), and once as a subprocess)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -468,3 +469,28 @@ def test_simulate_resume_refuses_another_family(tmp_path, capsys, monkeypatch):
     assert "was written with family = 'j31', not 'h3'" in err
     assert json.loads(out.read_text()) == old
     assert main(argv) == 0
+
+
+def test_simulate_read_only_checkpoint_exits_2(tmp_path, capsys, monkeypatch):
+    """A checkpoint directory that cannot be written exits 2 before any work, nothing
+    written.  Root may write to a directory without write permission, so the refusal that a
+    read-only directory or mount produces is emulated through os.access, the call the check
+    makes (tests/exactid/search/test_distributed.py has the real chmod for other users)."""
+    import exactid.search.study
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("run_study called despite an unwritable checkpoint")
+
+    monkeypatch.setattr(exactid.search.study, "run_study", must_not_run)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: (
+        False if os.fspath(path) == str(ro) and mode & os.W_OK else real(path, mode, *a, **k)))
+    out = tmp_path / "out.json"
+    assert main(["simulate", "--models", "1", "--checkpoint", str(ro / "c"), "--json",
+                 str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"exactid simulate: error: --checkpoint: the directory {str(ro)!r} is not " \
+           "writable" in err
+    assert list(ro.iterdir()) == [] and not out.exists()
