@@ -103,6 +103,21 @@ def piece_keys(decoders: np.ndarray, negative_slope: float):
 
 
 @nb.njit(**_JIT)
+def _piece_constants(a_k, b_k, lo, hi, mu, var, sigma):
+    """The constants of one piece ``a_k z + b_k`` on ``[lo, hi]`` and one atom ``(mu, var)``:
+    ``(mean, inv2v, lognorm, pa, pb, q)`` (the formulas of
+    :func:`exactid.search._kernels.atom_log_density`), shared by the terms and their bound."""
+    s2 = sigma * sigma
+    v = a_k * a_k * var + s2
+    tau = math.sqrt(var) * sigma / math.sqrt(v)
+    scale = 1.0 / (v * tau)
+    pa = 0.0 if lo == -math.inf else s2 * (lo - mu) * scale
+    pb = 0.0 if hi == math.inf else s2 * (hi - mu) * scale
+    return (a_k * mu + b_k, 0.5 / v, -0.5 * math.log(2.0 * math.pi * v), pa, pb,
+            a_k * var * scale)
+
+
+@nb.njit(**_JIT)
 def _piece_terms(key, mu, var, sigma, x, out):
     """``out[i]`` = the term of one piece and one atom at ``x[i]`` (see the module docstring).
 
@@ -114,17 +129,7 @@ def _piece_terms(key, mu, var, sigma, x, out):
     a_k, b_k, lo, hi, flo, fhi = key[0], key[1], key[2], key[3], key[4], key[5]
     first = lo == -math.inf
     last = hi == math.inf
-    sd = math.sqrt(var)
-    s2 = sigma * sigma
-    v = a_k * a_k * var + s2
-    tau = sd * sigma / math.sqrt(v)
-    scale = 1.0 / (v * tau)
-    lognorm = -0.5 * math.log(2.0 * math.pi * v)
-    mean = a_k * mu + b_k
-    inv2v = 0.5 / v
-    pa = 0.0 if first else s2 * (lo - mu) * scale
-    pb = 0.0 if last else s2 * (hi - mu) * scale
-    q = a_k * var * scale
+    mean, inv2v, lognorm, pa, pb, q = _piece_constants(a_k, b_k, lo, hi, mu, var, sigma)
     for i in range(x.shape[0]):
         xi = x[i]
         dx = xi - mean
@@ -249,22 +254,13 @@ def upper_envelope(key_row, keys, atom_mu, atom_var, sigma, x, out, i0, i1, cap)
     n_pieces = 0
     while n_pieces < key_row.shape[0] and key_row[n_pieces] >= 0:
         n_pieces += 1
-    s2 = sigma * sigma
     for k in range(n_pieces):
         a_k, b_k, lo, hi, flo, fhi = keys[key_row[k]]
         first = lo == -math.inf
         last = hi == math.inf
         for a in range(atom_mu.shape[0]):
-            mu = atom_mu[a]
-            var = atom_var[a]
-            v = a_k * a_k * var + s2
-            scale = 1.0 / (v * (math.sqrt(var) * sigma / math.sqrt(v)))
-            lognorm = -0.5 * math.log(2.0 * math.pi * v)
-            mean = a_k * mu + b_k
-            inv2v = 0.5 / v
-            pa = 0.0 if first else s2 * (lo - mu) * scale
-            pb = 0.0 if last else s2 * (hi - mu) * scale
-            q = a_k * var * scale
+            mean, inv2v, lognorm, pa, pb, q = _piece_constants(
+                a_k, b_k, lo, hi, atom_mu[a], atom_var[a], sigma)
             for j in range(n):
                 dx = min(abs(xs[j] - mean), BIG)  # smaller distances: larger terms
                 lower = pa + q * (flo - xs[j])
